@@ -1,0 +1,236 @@
+"""Relations and indicators: facts between resolved entities, each with its sentence.
+
+Relations come from cue words (``relations.tsv``: 引进 → introduced, 获评 →
+hasHonor …) and from what the genre leaves unsaid: in an article about a
+zone, a company named in it is one of the zone's companies, an honor with no
+other holder is the zone's, and so on. Enumerations distribute a relation
+over every item because every item is a mention after the cue.
+
+>>> import kg
+>>> doc = kg.extract("萍乡经济技术开发区引进京东集团、博大新材等企业项目。")
+>>> sorted((r.predicate, r.object.split(":")[1]) for r in doc.relations if r.predicate == "introduced")
+[('introduced', '京东集团'), ('introduced', '博大新材')]
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from .. import lexicon
+from ..model import Document, Entity, Evidence, Indicator, Mention, Relation
+from ..resolve import context_zone
+from .entities import ANAPHORA
+from .figures import find_figures
+from .text import SentenceView
+
+__all__ = ["find_relations", "find_indicators"]
+
+_SUBJECT_CLASSES = ("DevelopmentZone", "Enterprise", "Platform", "Project", "Event", "Policy", "Institution",
+                    "Hospital", "School")
+_LOCATION_CUES = re.compile(r"(?:位于|地处|坐落在|坐落于|座落在|地处)")
+_PLANNED = ("拟", "将", "计划")
+
+
+def _class(doc: Document, key: str) -> str:
+    return key.split(":", 1)[0]
+
+
+def _sentence_mentions(doc: Document) -> dict[int, list[tuple[Mention, str]]]:
+    out: dict[int, list[tuple[Mention, str]]] = defaultdict(list)
+    for m in doc.mentions:
+        key = doc.links.get((m.start, m.end))
+        if key:
+            out[m.sentence].append((m, key))
+    return out
+
+
+def _group(cls: str) -> str:
+    return "Institution" if cls in ("Hospital", "School") else cls
+
+
+def find_relations(doc: Document) -> list[Relation]:
+    """Relations of a resolved document (see the module docstring)."""
+    relations: dict[tuple[str, str, str], Relation] = {}
+    by_sentence = _sentence_mentions(doc)
+    cues = lexicon.relation_cues()
+
+    def add(subject: str | None, predicate: str, obj: str, sentence_index: int, rule: str) -> None:
+        if not subject or subject == obj:
+            return
+        key = (subject, predicate, obj)
+        if key not in relations:
+            ev = doc.evidence(doc.sentences[sentence_index])
+            relations[key] = Relation(subject, predicate, obj, ev, rule)
+
+    stated: dict[str, set[str]] = defaultdict(set)  # object key -> predicates given by a cue
+    for sentence in doc.sentences:
+        mentions = by_sentence.get(sentence.index, [])
+        if not mentions:
+            continue
+        text = doc.match_text[sentence.start : sentence.end]
+        taken: list[tuple[int, int]] = []
+        for cue in cues:
+            for i in _find_all(text, cue.word):
+                pos = sentence.start + i
+                if any(a <= pos < b for a, b in taken):
+                    continue
+                if any(m.start <= pos < m.end for m, _ in mentions):
+                    continue  # the cue word is inside a name
+                taken.append((pos, pos + len(cue.word)))
+                subject = _subject_before(doc, mentions, pos, cue.subject_classes)
+                clause_end = _clause_end(doc, sentence, pos)
+                for m, key in mentions:
+                    if pos < m.start < clause_end and _group(_class(doc, key)) in {_group(c) for c in cue.object_classes}:
+                        add(subject, cue.predicate, key, sentence.index, f"cue:{cue.word}")
+                        stated[key].add(cue.predicate)
+    _default_relations(doc, by_sentence, add, stated)
+    return sorted(relations.values(), key=lambda r: (r.evidence.start, r.subject, r.predicate, r.object))
+
+
+def _find_all(text: str, word: str):
+    i = text.find(word)
+    while i >= 0:
+        yield i
+        i = text.find(word, i + 1)
+
+
+def _clause_end(doc: Document, sentence, pos: int) -> int:
+    k = doc.match_text.find("；", pos, sentence.end)
+    return k if k >= 0 else sentence.end
+
+
+def _subject_before(doc: Document, mentions: list[tuple[Mention, str]], pos: int, classes) -> str | None:
+    """The first entity of a subject class in the sentence before ``pos`` (the grammatical subject)."""
+    for m, key in mentions:
+        if m.start >= pos:
+            break
+        if _class(doc, key) in classes:
+            return key
+    if "DevelopmentZone" in classes:
+        return context_zone(doc, pos)
+    return None
+
+
+def _default_relations(doc, by_sentence, add, stated) -> None:
+    zone_of = {}
+    first_sentence: dict[str, int] = {}
+    only_in_projects: set[str] = set()
+    project_spans = [(m.start, m.end) for m in doc.mentions if m.rule == "project"]
+    for ent in doc.entities:
+        first = min(ent.mentions, key=lambda m: m.start)
+        first_sentence[ent.key] = first.sentence
+        zone_of[ent.key] = context_zone(doc, first.start)
+        if ent.cls == "Enterprise" and all(any(a <= m.start < b for a, b in project_spans) for m in ent.mentions):
+            only_in_projects.add(ent.key)
+    places = {e.key: e for e in doc.entities if e.cls == "Place"}
+    for ent in doc.entities:
+        zone = zone_of[ent.key]
+        sentence = first_sentence[ent.key]
+        if ent.cls == "Enterprise" and ent.key not in only_in_projects:
+            holder = _holder(doc, by_sentence, ent, ("DevelopmentZone",))
+            add(holder or zone, "hasEnterprise", ent.key, sentence, "default")
+        elif ent.cls == "Honor" and "hasHonor" not in stated[ent.key]:
+            holder = _holder(doc, by_sentence, ent, ("Enterprise", "DevelopmentZone"))
+            add(holder or zone, "hasHonor", ent.key, sentence, "default")
+        elif ent.cls == "Policy" and "implementsPolicy" not in stated[ent.key]:
+            add(zone, "implementsPolicy", ent.key, sentence, "default")
+        elif ent.cls == "Platform" and "hasPlatform" not in stated[ent.key]:
+            add(zone, "hasPlatform", ent.key, sentence, "default")
+        elif ent.cls == "Project" and not stated[ent.key]:
+            text = doc.match_text[doc.sentences[sentence].start : doc.sentences[sentence].end]
+            if "区内" in text or _LOCATION_CUES.search(text) or "落户" in text:
+                add(ent.key, "locatedIn", zone, sentence, "default")
+        elif ent.cls == "Industry":
+            add(zone, "inIndustry", ent.key, sentence, "default")
+        elif ent.cls == "DevelopmentZone":
+            place = _zone_place(doc, ent, places)
+            if place:
+                add(ent.key, "locatedIn", place, sentence, "zone-name")
+
+
+def _holder(doc, by_sentence, ent: Entity, classes) -> str | None:
+    """The first entity of ``classes`` in the sentence of the entity's first mention, before it."""
+    first = min(ent.mentions, key=lambda m: m.start)
+    for m, key in by_sentence.get(first.sentence, []):
+        if m.start >= first.start:
+            break
+        if key.split(":", 1)[0] in classes and m.rule != ANAPHORA:
+            return key
+    return None
+
+
+def _zone_place(doc: Document, zone: Entity, places: dict[str, Entity]) -> str | None:
+    """The most specific place the zone is in: stated (地处X的, 位于X) or at the head of its name."""
+    for m in zone.mentions:
+        sentence = doc.sentences[m.sentence]
+        before = doc.match_text[sentence.start : m.start]
+        cue = None
+        for c in _LOCATION_CUES.finditer(before):
+            cue = c
+        if cue:
+            stated = [p for p in places.values() for pm in p.mentions
+                      if pm.sentence == m.sentence and cue.end() + sentence.start <= pm.start < m.start]
+            if stated:
+                return max(stated, key=lambda p: max(pm.start for pm in p.mentions if pm.start < m.start)).key
+        after = doc.match_text[m.end : sentence.end]
+        cue = _LOCATION_CUES.search(after)
+        if cue and cue.start() < 12:
+            chain = [(pm.start, p.key) for p in places.values() for pm in p.mentions
+                     if pm.sentence == m.sentence and m.end + cue.end() <= pm.start <= m.end + cue.end() + 12]
+            if chain:
+                return max(chain)[1]
+    best = None
+    for p in places.values():
+        for name in p.names():
+            if any(n.startswith(name) for n in zone.names()) and (best is None or len(name) > best[0]):
+                best = (len(name), p.key)
+    return best[1] if best else None
+
+
+def find_indicators(doc: Document) -> list[Indicator]:
+    """Indicators of a resolved document: figures with their subject entity."""
+    by_sentence = _sentence_mentions(doc)
+    out = []
+    for sentence in doc.sentences:
+        view = SentenceView.of(doc, sentence)
+        mentions = by_sentence.get(sentence.index, [])
+        excluded = [(m.start - sentence.start, m.end - sentence.start) for m, _ in mentions if m.rule != ANAPHORA]
+        for fig in find_figures(view, excluded):
+            subject = _figure_subject(doc, mentions, fig)
+            if subject is None:
+                continue
+            out.append(Indicator(
+                subject=subject, measure=fig.measure, value=fig.value, unit=fig.unit, raw_text=fig.raw_text,
+                start=fig.start, end=fig.end, evidence=Evidence(doc.id, sentence.start, sentence.end, sentence.text),
+                qualifier=fig.qualifier, period=fig.period,
+            ))
+    return out
+
+
+_FIGURE_SUBJECTS = ("Enterprise", "Platform", "Event", "Project", "Institution", "Hospital", "School")
+
+
+def _figure_subject(doc: Document, mentions, fig) -> str | None:
+    if fig.after_de is not None:
+        for m, key in mentions:
+            if m.start == fig.after_de and _class(doc, key) in _FIGURE_SUBJECTS:
+                return key
+    sentence = doc.sentence_at(fig.start)
+    clause_start = max(doc.match_text.rfind("。", sentence.start, fig.start), sentence.start)
+    for m, key in mentions:
+        if m.start >= fig.start:
+            break
+        cls = _class(doc, key)
+        if cls == "DevelopmentZone":
+            return key
+        if cls in _FIGURE_SUBJECTS and m.start >= clause_start and _opens(doc, sentence, m):
+            return key
+    return context_zone(doc, fig.start)
+
+
+def _opens(doc: Document, sentence, m: Mention) -> bool:
+    """True when the mention is the subject of its sentence: nothing but a time phrase stands before it."""
+    before = doc.match_text[sentence.start : m.start]
+    before = re.sub(r"^(?:\d{4}年|今年|去年|近年来|目前|截至目前|此外|同时|其中|走进|区内的?|入孵的|[，、])*", "", before)
+    return before in ("", "区内的", "走进区内的")

@@ -1,0 +1,124 @@
+"""Stage 6, graph: the document model as a networkx ``MultiDiGraph``.
+
+Nodes are IRIs (strings). Every node has a ``kind`` attribute: ``entity``,
+``indicator``, ``evidence`` or ``document``. Edges carry the contract
+property as their key (``hasHonor``, ``hasIndicator``, ``evidence`` …) and,
+for relations between entities, the evidence IRI in ``evidence``.
+
+IRIs are minted from content only, so they are the same in every run:
+
+>>> entity_iri("Enterprise", "京东集团")
+'https://w3id.org/zonekg/id/enterprise/京东集团'
+>>> entity_iri("Platform", "5+2就业之家")
+'https://w3id.org/zonekg/id/platform/5%2B2就业之家'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+
+import networkx as nx
+
+from .model import Document, Entity, Evidence
+from .vocab import ZKGR_IRI
+
+__all__ = ["entity_iri", "evidence_iri", "document_iri", "to_networkx"]
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9\-._~\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef\U00010000-\U000effff]")
+_ENTITY_SEGMENT = {
+    "DevelopmentZone": "zone",
+    "GovernmentBody": "government-body",
+}
+
+
+def _iri_segment(text: str) -> str:
+    return _UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), text)
+
+
+def _class_segment(cls: str) -> str:
+    return _ENTITY_SEGMENT.get(cls, cls.lower())
+
+
+def entity_iri(cls: str, label: str) -> str:
+    """IRI of the entity of class ``cls`` whose canonical label is ``label``."""
+    return f"{ZKGR_IRI}{_class_segment(cls)}/{_iri_segment(label)}"
+
+
+def document_iri(doc: Document) -> str:
+    """IRI of a document, from the hash of its raw bytes."""
+    return f"{ZKGR_IRI}document/{doc.sha256[:16]}"
+
+
+def evidence_iri(doc: Document, ev: Evidence) -> str:
+    """IRI of an evidence sentence: document hash and offsets."""
+    return f"{ZKGR_IRI}evidence/{doc.sha256[:16]}-{ev.start}-{ev.end}"
+
+
+def statement_iri(subject: str, predicate: str, obj: str, evidence: str) -> str:
+    """IRI of the reified statement of one relation as stated in one sentence."""
+    digest = hashlib.sha256("\x1f".join((subject, predicate, obj, evidence)).encode()).hexdigest()
+    return f"{ZKGR_IRI}statement/{digest[:20]}"
+
+
+def _entity_iri(ent: Entity) -> str:
+    return entity_iri(ent.cls, ent.label)
+
+
+def to_networkx(docs: Iterable[Document]) -> nx.MultiDiGraph:
+    """Build one graph of all documents; entities with the same IRI are merged.
+
+    >>> import kg
+    >>> G = to_networkx([kg.extract("萍乡经济技术开发区引进京东集团等企业。")])
+    >>> sorted(d["label"] for _, d in G.nodes(data=True) if d["kind"] == "entity")
+    ['京东集团', '萍乡经济技术开发区']
+    """
+    G = nx.MultiDiGraph()
+
+    def add_evidence(doc: Document, ev: Evidence) -> str:
+        iri = evidence_iri(doc, ev)
+        if iri not in G:
+            G.add_node(iri, kind="evidence", text=ev.text, start=ev.start, end=ev.end)
+            G.add_edge(iri, document_iri(doc), key="wasDerivedFrom")
+        return iri
+
+    for doc in docs:
+        d_iri = document_iri(doc)
+        G.add_node(d_iri, kind="document", title=doc.title or doc.source, source=doc.url or doc.source,
+                   date=doc.date, sha256=doc.sha256, text=doc.text)
+        iris = {}
+        for ent in doc.entities:
+            iri = iris[ent.key] = _entity_iri(ent)
+            if iri in G:
+                node = G.nodes[iri]
+                node["aliases"] = sorted(set(node["aliases"]) | (ent.aliases - {node["label"]}))
+                node["extra_classes"] = sorted(set(node["extra_classes"]) | ent.extra_classes)
+            else:
+                G.add_node(iri, kind="entity", cls=ent.cls, label=ent.label,
+                           aliases=sorted(ent.aliases - {ent.label}),
+                           extra_classes=sorted(ent.extra_classes))
+            for ev in ent.evidence:
+                e_iri = add_evidence(doc, ev)
+                if not G.has_edge(iri, e_iri, key="evidence"):
+                    G.add_edge(iri, e_iri, key="evidence")
+        for rel in doc.relations:
+            s, o = iris.get(rel.subject), iris.get(rel.object)
+            if s is None or o is None or s == o:
+                continue
+            e_iri = add_evidence(doc, rel.evidence)
+            if G.has_edge(s, o, key=rel.predicate):
+                G.edges[s, o, rel.predicate]["evidence"] = sorted(
+                    set(G.edges[s, o, rel.predicate]["evidence"]) | {e_iri})
+            else:
+                G.add_edge(s, o, key=rel.predicate, evidence=[e_iri])
+        for ind in doc.indicators:
+            subject = iris.get(ind.subject)
+            if subject is None:
+                continue
+            i_iri = f"{ZKGR_IRI}indicator/{doc.sha256[:16]}-{ind.start}-{ind.end}"
+            G.add_node(i_iri, kind="indicator", measure=ind.measure, value=ind.value, unit=ind.unit,
+                       qualifier=ind.qualifier, period=ind.period, raw_text=ind.raw_text)
+            G.add_edge(subject, i_iri, key="hasIndicator")
+            G.add_edge(i_iri, add_evidence(doc, ind.evidence), key="evidence")
+    return G

@@ -1,0 +1,154 @@
+"""Stage 2, normalise: clean layout, keep a map back to the raw text.
+
+What it does, in order:
+
+* full-width letters, digits and ASCII symbols become half-width (NFKC), but
+  Chinese punctuation (，。：；（）) is kept as written;
+* blank lines, page numbers and trailing spaces are dropped;
+* a prose line (one with ，。；) that stops mid-sentence is joined to the next line
+  (``惠企服`` + ``务，助力…`` → ``惠企服务，助力…``);
+* short lines without sentence punctuation are marked as headings, or as
+  captions when set apart by two or more blank lines;
+* ``match_text`` holds the same text in simplified characters (OpenCC t2s),
+  character for character, for the extractors.
+
+>>> from kg.model import RawDocument
+>>> raw = RawDocument("a.txt", "近年来，该区推出惠企服\\n\\n务，助力企业。\\n图片说明", "utf-8", "0")
+>>> doc = normalise(raw)
+>>> doc.text
+'近年来，该区推出惠企服务，助力企业。\\n图片说明'
+>>> [line.kind for line in doc.lines]
+['prose', 'heading']
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from .model import Document, Line, RawDocument
+
+__all__ = ["normalise", "to_simplified", "document_id"]
+
+_KEEP = set("，。：；！？（）、“”‘’《》【】〈〉「」『』…—～")
+_PROSE = re.compile(r"[，。；！？：,;!?]")
+_TERMINAL = tuple("。！？；：…”’」』）)!?;:")
+_PAGE_NUMBER = re.compile(r"^(?:[-—–－]\s*\d+\s*[-—–－]|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)$")
+_CAPTION_GAP = 2
+
+
+def _safe_char(ch: str) -> str:
+    """NFKC for one character, unless it is Chinese punctuation or would grow."""
+    if ch in _KEEP or ch.isascii():
+        return ch
+    if ch == "\u3000":
+        return " "
+    out = unicodedata.normalize("NFKC", ch)
+    return out if len(out) == 1 else ch
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional to simplified characters, keeping the length.
+
+    >>> to_simplified("經濟技術開發區")
+    '经济技术开发区'
+    """
+    if text.isascii():
+        return text
+    converted = _t2s().convert(text)
+    if len(converted) == len(text):
+        return converted
+    return "".join(c if len(c := _t2s().convert(ch)) == 1 else ch for ch in text)
+
+
+def document_id(raw: RawDocument) -> str:
+    """A stable identifier for a document: its file stem plus a hash prefix.
+
+    >>> document_id(RawDocument("萍乡 2024.txt", "", "utf-8", "ab12cd34ef"))
+    '萍乡_2024-ab12cd34'
+    """
+    stem = raw.source.rsplit("/", 1)[-1]
+    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    stem = re.sub(r"[^\w\-]+", "_", stem).strip("_") or "doc"
+    return f"{stem}-{raw.sha256[:8]}"
+
+
+def _raw_lines(text: str) -> list[tuple[int, str, int]]:
+    """Non-blank lines as ``(raw_start, stripped_text, blank_lines_before)``."""
+    out: list[tuple[int, str, int]] = []
+    blanks = 0
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        lead = len(body) - len(body.lstrip())
+        stripped = body.strip()
+        if not stripped or _PAGE_NUMBER.match(stripped):
+            blanks += 1
+        else:
+            out.append((pos + lead, stripped, blanks))
+            blanks = 0
+        pos += len(line)
+    return out
+
+
+def _is_prose(line: str) -> bool:
+    return bool(_PROSE.search(line))
+
+
+def normalise(raw: RawDocument) -> Document:
+    """Normalise a raw document (see the module docstring)."""
+    chars: list[str] = []
+    offsets: list[int] = []
+    lines: list[Line] = []
+    raw_lines = _raw_lines(raw.text)
+    joined_to_previous = False
+    for i, (raw_start, body, blanks) in enumerate(raw_lines):
+        if chars and not joined_to_previous:
+            chars.append("\n")
+            offsets.append(raw_start - 1)
+        line_start = len(chars) if not joined_to_previous else lines[-1].start
+        for k, ch in enumerate(body):
+            chars.append(_safe_char(ch))
+            offsets.append(raw_start + k)
+        nxt = raw_lines[i + 1][1] if i + 1 < len(raw_lines) else ""
+        joins = (
+            _is_prose(body)
+            and not body.endswith(_TERMINAL)
+            and bool(nxt)
+            and (_is_prose(nxt) or nxt.endswith(_TERMINAL))
+            and not nxt[0].isspace()
+        )
+        if joined_to_previous:
+            lines.pop()
+            kind = "prose"
+        elif _is_prose(body):
+            kind = "prose"
+        elif blanks >= _CAPTION_GAP and i > 0:
+            kind = "caption"
+        else:
+            kind = "heading"
+        lines.append(Line(line_start, len(chars), kind))
+        joined_to_previous = joins
+    offsets.append(len(raw.text))
+    text = "".join(chars)
+    return Document(
+        id=document_id(raw),
+        source=raw.source,
+        text=text,
+        raw_offset=offsets,
+        sha256=raw.sha256,
+        title=raw.title,
+        date=raw.date,
+        url=raw.url,
+        encoding=raw.encoding,
+        match_text=to_simplified(text),
+        lines=lines,
+    )

@@ -1,0 +1,205 @@
+"""Stage 7, RDF: the networkx graph in the contract vocabulary, and back.
+
+Relations are stated twice: as the plain triple, and as an ``rdf:Statement``
+(standard RDF reification) that carries ``zkg:evidence``, so SPARQL can find
+the sentence behind any relation.
+
+>>> import kg
+>>> from kg.graph import to_networkx
+>>> g = graph_to_rdf(to_networkx([kg.extract("萍乡经济技术开发区引进京东集团。")]))
+>>> from kg.vocab import ZKG
+>>> sorted(str(o) for o in g.objects(None, RDFS.label))
+['京东集团', '萍乡经济技术开发区']
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import networkx as nx
+from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
+
+from .errors import GraphFileError
+from .graph import statement_iri
+from .vocab import ZKG, ZKGR
+
+__all__ = ["graph_to_rdf", "graph_from_rdf", "load_rdf", "new_graph", "RDF_FORMATS"]
+
+#: File endings rdflib understands, by format name.
+RDF_FORMATS = {
+    ".ttl": "turtle",
+    ".nt": "nt",
+    ".nq": "nquads",
+    ".trig": "trig",
+    ".jsonld": "json-ld",
+    ".json": "json-ld",
+    ".rdf": "xml",
+    ".xml": "xml",
+    ".owl": "xml",
+    ".n3": "n3",
+}
+
+
+def new_graph() -> Graph:
+    """An empty graph with the project's prefixes bound."""
+    g = Graph(bind_namespaces="core")
+    for prefix, ns in (("zkg", ZKG._NS), ("zkgr", ZKGR), ("skos", SKOS), ("prov", PROV),
+                       ("dcterms", DCTERMS), ("owl", OWL)):
+        g.bind(prefix, ns)
+    return g
+
+
+def _zh(text: str) -> Literal:
+    return Literal(text, lang="zh")
+
+
+def graph_to_rdf(G: nx.MultiDiGraph) -> Graph:
+    """Translate a graph made by :func:`kg.graph.to_networkx` into RDF."""
+    g = new_graph()
+    for iri, data in sorted(G.nodes(data=True)):
+        node = URIRef(iri)
+        kind = data.get("kind")
+        if kind == "document":
+            g.add((node, RDF.type, ZKG.Document))
+            g.add((node, RDF.type, PROV.Entity))
+            g.add((node, DCTERMS.title, _zh(data["title"])))
+            g.add((node, DCTERMS.source, Literal(data["source"])))
+            if data.get("date"):
+                g.add((node, DCTERMS.date, _date_literal(data["date"])))
+            g.add((node, ZKG.sha256, Literal(data["sha256"])))
+        elif kind == "evidence":
+            g.add((node, RDF.type, ZKG.Evidence))
+            g.add((node, RDF.type, PROV.Entity))
+            g.add((node, ZKG.text, _zh(data["text"])))
+            g.add((node, ZKG.start, Literal(data["start"], datatype=XSD.integer)))
+            g.add((node, ZKG.end, Literal(data["end"], datatype=XSD.integer)))
+        elif kind == "entity":
+            g.add((node, RDF.type, ZKG[data["cls"]]))
+            for extra in data.get("extra_classes", ()):
+                g.add((node, RDF.type, ZKG[extra]))
+            g.add((node, RDFS.label, _zh(data["label"])))
+            for alias in data.get("aliases", ()):
+                g.add((node, SKOS.altLabel, _zh(alias)))
+        elif kind == "indicator":
+            g.add((node, RDF.type, ZKG.Indicator))
+            g.add((node, ZKG.measure, _zh(data["measure"])))
+            g.add((node, ZKG.value, Literal(Decimal(data["value"]), datatype=XSD.decimal)))
+            g.add((node, ZKG.unit, _zh(data["unit"])))
+            g.add((node, ZKG.rawText, _zh(data["raw_text"])))
+            if data.get("qualifier"):
+                g.add((node, ZKG.qualifier, Literal(data["qualifier"])))
+            if data.get("period"):
+                g.add((node, ZKG.period, _period_literal(data["period"])))
+    for s, o, key, data in G.edges(keys=True, data=True):
+        su, ou = URIRef(s), URIRef(o)
+        if key == "wasDerivedFrom":
+            g.add((su, PROV.wasDerivedFrom, ou))
+        elif key == "evidence":
+            g.add((su, ZKG.evidence, ou))
+        elif key == "hasIndicator":
+            g.add((su, ZKG.hasIndicator, ou))
+        else:
+            pred = ZKG[key]
+            g.add((su, pred, ou))
+            for ev in data.get("evidence", ()):
+                st = URIRef(statement_iri(s, key, o, ev))
+                g.add((st, RDF.type, RDF.Statement))
+                g.add((st, RDF.subject, su))
+                g.add((st, RDF.predicate, pred))
+                g.add((st, RDF.object, ou))
+                g.add((st, ZKG.evidence, URIRef(ev)))
+    return g
+
+
+def _date_literal(value: str) -> Literal:
+    if len(value) == 10 and value[4] == "-" and value[7] == "-":
+        return Literal(value, datatype=XSD.date)
+    if len(value) == 4 and value.isdigit():
+        return Literal(value, datatype=XSD.gYear)
+    return Literal(value)
+
+
+def _period_literal(value: str) -> Literal:
+    if value[:4].isdigit() and (len(value) == 4 or (len(value) == 10 and value[4] == "-")):
+        return _date_literal(value)
+    return _zh(value)
+
+
+def load_rdf(paths: list[str | Path]) -> Graph:
+    """Parse graph files (format from the file ending) into one rdflib Graph."""
+    g = new_graph()
+    for path in paths:
+        path = Path(path)
+        if not path.is_file():
+            raise GraphFileError(f"{path}: no such graph file")
+        fmt = RDF_FORMATS.get(path.suffix.lower(), "turtle")
+        try:
+            g.parse(path, format=fmt)
+        except Exception as err:  # rdflib raises many kinds; all mean "not RDF"
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise GraphFileError(f"{path}: not a readable {fmt} graph ({first[:200]})") from None
+    return g
+
+
+def graph_from_rdf(g: Graph) -> nx.MultiDiGraph:
+    """Read a graph in the contract vocabulary back into the networkx shape.
+
+    The inverse of :func:`graph_to_rdf` for entities, relations, indicators and
+    evidence; anything outside the vocabulary is ignored.
+    """
+    G = nx.MultiDiGraph()
+    classes = {ZKG[c] for c in ("DevelopmentZone", "Enterprise", "GovernmentBody", "Platform",
+                                 "Policy", "Honor", "Project", "Institution", "Hospital", "School",
+                                 "Place", "Event", "Industry", "Person")}
+    for s, o in g.subject_objects(RDF.type):
+        if o in classes and not isinstance(s, BNode):
+            iri = str(s)
+            cls = str(o).split("#")[-1]
+            if iri in G:
+                G.nodes[iri]["extra_classes"].append(cls)
+                continue
+            label = g.value(s, RDFS.label) or g.value(s, SKOS.prefLabel) or iri.rsplit("/", 1)[-1]
+            G.add_node(iri, kind="entity", cls=cls, label=str(label),
+                       aliases=sorted(str(a) for a in g.objects(s, SKOS.altLabel)), extra_classes=[])
+    for _, data in G.nodes(data=True):
+        data["extra_classes"].sort()
+        # the more specific class (Hospital over Institution) is the main one
+        if data["cls"] == "Institution" and data["extra_classes"]:
+            data["cls"], data["extra_classes"] = data["extra_classes"][0], ["Institution"]
+    for ev in g.subjects(RDF.type, ZKG.Evidence):
+        G.add_node(str(ev), kind="evidence", text=str(g.value(ev, ZKG.text) or ""),
+                   start=int(g.value(ev, ZKG.start) or 0), end=int(g.value(ev, ZKG.end) or 0))
+        doc = g.value(ev, PROV.wasDerivedFrom)
+        if doc is not None:
+            G.add_node(str(doc), kind="document", title=str(g.value(doc, DCTERMS.title) or ""),
+                       source=str(g.value(doc, DCTERMS.source) or ""))
+            G.add_edge(str(ev), str(doc), key="wasDerivedFrom")
+    for s, i in g.subject_objects(ZKG.hasIndicator):
+        value = g.value(i, ZKG.value)
+        G.add_node(str(i), kind="indicator", measure=str(g.value(i, ZKG.measure) or ""),
+                   value=Decimal(str(value)) if value is not None else None,
+                   unit=str(g.value(i, ZKG.unit) or ""), qualifier=_opt(g.value(i, ZKG.qualifier)),
+                   period=_opt(g.value(i, ZKG.period)), raw_text=str(g.value(i, ZKG.rawText) or ""))
+        G.add_edge(str(s), str(i), key="hasIndicator")
+    evidence_of: dict[tuple[str, str, str], list[str]] = {}
+    for st in g.subjects(RDF.type, RDF.Statement):
+        key = (str(g.value(st, RDF.subject)), str(g.value(st, RDF.predicate)).split("#")[-1],
+               str(g.value(st, RDF.object)))
+        evidence_of.setdefault(key, []).extend(str(e) for e in g.objects(st, ZKG.evidence))
+    from .model import RELATION_PREDICATES
+
+    for pred in RELATION_PREDICATES:
+        for s, o in g.subject_objects(ZKG[pred]):
+            if str(s) in G and str(o) in G:
+                G.add_edge(str(s), str(o), key=pred,
+                           evidence=sorted(evidence_of.get((str(s), pred, str(o)), [])))
+    for s, ev in g.subject_objects(ZKG.evidence):
+        if str(s) in G and str(ev) in G:
+            G.add_edge(str(s), str(ev), key="evidence")
+    return G
+
+
+def _opt(value) -> str | None:
+    return None if value is None else str(value)

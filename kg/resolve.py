@@ -1,0 +1,247 @@
+"""Stage 5, resolve: mentions become entities, with canonical names and aliases.
+
+* Explicit aliases: ``X（以下简称Y）``, ``又被称作“Y”`` make Y a name of X.
+* Zones: abbreviations are expanded before comparing
+  (萍乡经开区 = 萍乡经济技术开发区; 常州国家高新区 = 常州高新技术产业开发区).
+* Companies: a short name is merged with a full name that contains it, or
+  whose brand (the first two characters after the region) it starts with
+  (甘源食品 → 甘源食品股份有限公司; 皓翔塑钢 → 安康皓翔节能保温材料有限公司).
+* Places: short and full forms of a division are one place (常州 = 常州市).
+* Anaphora (该区, 园区 …) point at the zone of their context.
+
+The canonical label is the longest name; every other surface form is an alias.
+
+>>> import kg
+>>> doc = kg.extract("萍乡经济技术开发区（以下简称萍乡经开区）引进京东集团。萍乡经开区新建学校。")
+>>> [(e.label, sorted(e.aliases)) for e in doc.entities if e.cls == "DevelopmentZone"]
+[('萍乡经济技术开发区', ['萍乡经开区'])]
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+
+from . import lexicon
+from .extract.entities import ANAPHORA, PRIORITY
+from .extract.text import clean_name
+from .model import Document, Entity, Mention
+
+__all__ = ["resolve_aliases", "zone_key", "company_core", "context_zone"]
+
+_ALIAS_DEF = re.compile(
+    r"^[（(]?(?:以下简称|下称|简称|又称|俗称|又被称作|被称作|称作|被称为|又称为|誉为)[“《\"]?(?P<alias>[^”》\"）)，。、]{2,20})[”》\"]?[）)]?"
+)
+_LEGAL_HEADS = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司")
+
+
+def zone_key(name: str) -> str:
+    """A comparable form of a zone name.
+
+    >>> zone_key("常州国家高新区") == zone_key("常州国家高新技术产业开发区") == zone_key("常州高新区")
+    True
+    """
+    key = clean_name(name)
+    for full, short in lexicon.zone_heads().items():
+        if short and key.endswith(short):
+            key = key[: -len(short)] + full
+            break
+    return key.replace("国家", "")
+
+
+def _strip_region(name: str) -> str:
+    places = lexicon.places()
+    changed = True
+    while changed:
+        changed = False
+        for n in range(min(8, len(name) - 2), 1, -1):
+            if name[:n] in places:
+                name = name[n:]
+                changed = True
+                break
+    return re.sub(r"[（(][^）)]*[）)]", "", name)
+
+
+def company_core(name: str) -> str:
+    """A company name without region prefix and legal form.
+
+    >>> company_core("安康皓翔节能保温材料有限公司")
+    '皓翔节能保温材料'
+    >>> company_core("宇芯（成都）集成电路封装测试有限公司")
+    '宇芯集成电路封装测试'
+    """
+    for head in _LEGAL_HEADS:
+        if name.endswith(head):
+            name = name[: -len(head)]
+            break
+    return _strip_region(name)
+
+
+def _short_of(short: str, full: str) -> bool:
+    """True when ``short`` is a short name of the company ``full``."""
+    if short == full or len(short) >= len(full):
+        return False
+    if short in full:
+        return True
+    core = company_core(full)
+    short_core = _strip_region(short)
+    for suffix in ("公司", "集团"):
+        if short_core.endswith(suffix) and len(short_core) > len(suffix) + 1:
+            short_core = short_core[: -len(suffix)]
+    return len(core) >= 2 and len(short_core) >= 2 and short_core[:2] == core[:2] and len(short_core) <= 6
+
+
+def _explicit_aliases(doc: Document, mentions: list[Mention]) -> dict[int, str]:
+    """Mentions followed by an alias definition: index → alias."""
+    out = {}
+    text = doc.match_text
+    for i, m in enumerate(mentions):
+        if m.rule == ANAPHORA:
+            continue
+        found = _ALIAS_DEF.match(text, m.end) or _ALIAS_DEF.match(text[m.end : m.end + 30].lstrip("，"))
+        if found:
+            out[i] = clean_name(found.group("alias"))
+    return out
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+_GROUP_OF = {"Hospital": "Institution", "School": "Institution"}
+
+
+def _group(cls: str) -> str:
+    return _GROUP_OF.get(cls, cls)
+
+
+def _name_key(m: Mention) -> tuple[str, str]:
+    if m.cls == "DevelopmentZone":
+        return ("zone", zone_key(m.name))
+    if m.cls == "Place":
+        return ("place", lexicon.places().get(m.name, m.name))
+    return ("name", m.name)
+
+
+def resolve_aliases(doc: Document, mentions: list[Mention]) -> tuple[list[Entity], dict[tuple[int, int], str]]:
+    """Group mentions into entities; return the entities and a map from mention span to entity key."""
+    named = [m for m in mentions if m.rule != ANAPHORA]
+    uf = _UnionFind(len(named))
+    first_by_key: dict[tuple[str, str], int] = {}
+    for i, m in enumerate(named):
+        key = _name_key(m)
+        if key in first_by_key:
+            uf.union(first_by_key[key], i)
+        else:
+            first_by_key[key] = i
+    # explicit aliases: 以下简称, 称作
+    extra_alias: dict[int, set[str]] = defaultdict(set)
+    for i, alias in _explicit_aliases(doc, named).items():
+        extra_alias[i].add(alias)
+        for j, m in enumerate(named):
+            if m.name == alias or (m.cls == "DevelopmentZone" and named[i].cls == "DevelopmentZone"
+                                   and zone_key(m.name) == zone_key(alias)):
+                uf.union(i, j)
+    # company short names
+    companies = [i for i, m in enumerate(named) if m.cls == "Enterprise"]
+    fulls = [i for i in companies if named[i].name.endswith(_LEGAL_HEADS)]
+    for i in companies:
+        for j in fulls:
+            if i != j and _short_of(named[i].name, named[j].name):
+                uf.union(i, j)
+                break
+    # quoted names with a head after the quote: “X”模式 is also called X
+    for i, m in enumerate(named):
+        inner = re.search(r"[“\"]([^”\"]{2,20})[”\"]", m.text)
+        if m.rule == "quoted" and inner and inner.group(1) != m.name and m.text.startswith(("“", '"')):
+            extra_alias[i].add(clean_name(inner.group(1)))
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(named)):
+        groups[uf.find(i)].append(i)
+    entities: list[Entity] = []
+    links: dict[tuple[int, int], str] = {}
+    for root in sorted(groups):
+        members = [named[i] for i in groups[root]]
+        cls = _choose_class(members)
+        names = {m.name for m in members} | {a for i in groups[root] for a in extra_alias.get(i, ())}
+        if cls == "Place":
+            names |= {lexicon.places().get(m.name, m.name) for m in members if m.name in lexicon.places()
+                      and lexicon.places()[m.name] in doc.match_text}
+        label = max(names, key=lambda n: (len(n), n))
+        key = f"{cls}:{label}"
+        evidence = sorted({doc.evidence(doc.sentences[m.sentence]) for m in members})
+        extra = {m.cls for m in members if m.cls != cls and _group(m.cls) == _group(cls)}
+        if cls in _GROUP_OF:
+            extra.add(_GROUP_OF[cls])
+        entities.append(Entity(key=key, cls=cls, label=label, aliases=names - {label},
+                               mentions=sorted(members), evidence=evidence, extra_classes=extra - {cls}))
+        for m in members:
+            links[(m.start, m.end)] = key
+    _link_anaphora(doc, mentions, entities, links)
+    return entities, links
+
+
+def _choose_class(members: list[Mention]) -> str:
+    """The class given by the strongest rule; a named institution beats its enumeration."""
+    best = max(PRIORITY.get(m.rule, 0) for m in members)
+    votes = Counter(m.cls for m in members if PRIORITY.get(m.rule, 0) == best)
+    return max(sorted(votes), key=lambda c: votes[c])
+
+
+def main_zone(entities: list[Entity]) -> Entity | None:
+    """The article's zone: the zone mentioned most often (the first on a tie)."""
+    zones = [e for e in entities if e.cls == "DevelopmentZone"]
+    if not zones:
+        return None
+    return max(zones, key=lambda e: (len(e.mentions), -min(m.start for m in e.mentions)))
+
+
+def context_zone(doc: Document, offset: int, entities: list[Entity] | None = None) -> str | None:
+    """Key of the zone an anaphor or an unstated subject at ``offset`` refers to.
+
+    The nearest preceding zone that opens a sentence in the same paragraph,
+    else the article's zone.
+    """
+    entities = entities if entities is not None else doc.entities
+    zone = main_zone(entities)
+    if zone is None:
+        return None
+    paragraph = next((ln for ln in doc.lines if ln.start <= offset <= ln.end), None)
+    best = None
+    for ent in entities:
+        if ent.cls != "DevelopmentZone":
+            continue
+        for m in ent.mentions:
+            if m.start >= offset or (paragraph and m.start < paragraph.start):
+                continue
+            sentence = doc.sentences[m.sentence]
+            if doc.match_text[sentence.start : m.start].strip("，、 ") == "" or _opens_clause(doc, m):
+                if best is None or m.start > best[0]:
+                    best = (m.start, ent.key)
+    return best[1] if best else zone.key
+
+
+def _opens_clause(doc: Document, m: Mention) -> bool:
+    before = doc.match_text[max(0, m.start - 1) : m.start]
+    return before in ("，", "。", "；", "")
+
+
+def _link_anaphora(doc: Document, mentions: list[Mention], entities: list[Entity],
+                   links: dict[tuple[int, int], str]) -> None:
+    for m in mentions:
+        if m.rule == ANAPHORA:
+            key = context_zone(doc, m.start, entities)
+            if key:
+                links[(m.start, m.end)] = key

@@ -1,0 +1,106 @@
+"""Stage 3, segment: sentences with offsets, and words from jieba.
+
+Sentences end at 。！？ (with any closing quote) and at line ends; headings
+and captions are sentences of their own. jieba is loaded once per process
+with the package's domain dictionary (``resources/lexicon.txt``), so that
+words such as 经开区 or 博士后科研工作站 are never split.
+
+>>> from kg.ingest import decode
+>>> from kg.model import RawDocument
+>>> from kg.normalise import normalise
+>>> doc = segment(normalise(RawDocument("a.txt", "园区新建学校。引进企业3家！", "utf-8", "0")))
+>>> [s.text for s in doc.sentences]
+['园区新建学校。', '引进企业3家！']
+>>> [w.word for w in words("萍乡经开区建立博士后科研工作站")]
+['萍乡', '经开区', '建立', '博士后科研工作站']
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from importlib.resources import files
+
+from .model import Document, Sentence
+
+__all__ = ["segment", "words", "Token", "tokenizer", "split_sentences"]
+
+_END = re.compile(r"[。！？!?]+[”’」』）)]*")
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word with its part-of-speech tag and offset in the segmented string."""
+
+    word: str
+    tag: str
+    start: int
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.word)
+
+
+@lru_cache(maxsize=1)
+def tokenizer():
+    """The process-wide jieba POS tokenizer with the domain dictionary loaded."""
+    import jieba
+    import jieba.posseg
+
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    jieba.setLogLevel(logging.WARNING)
+    base = jieba.Tokenizer()
+    lexicon = files("kg") / "resources" / "lexicon.txt"
+    with lexicon.open("rb") as fh:
+        base.load_userdict(fh)
+    return jieba.posseg.POSTokenizer(base)
+
+
+def words(text: str) -> list[Token]:
+    """Segment ``text`` into tagged words (jieba, dictionary only: no HMM guesses)."""
+    out: list[Token] = []
+    pos = 0
+    for pair in tokenizer().cut(text, HMM=False):
+        out.append(Token(pair.word, pair.flag, pos))
+        pos += len(pair.word)
+    return out
+
+
+def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans inside ``text[start:end]`` (one line), whitespace trimmed."""
+    spans: list[tuple[int, int]] = []
+    pos = start
+    for m in _END.finditer(text, start, end):
+        spans.append((pos, m.end()))
+        pos = m.end()
+    if pos < end:
+        spans.append((pos, end))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+def segment(doc: Document) -> Document:
+    """Return ``doc`` with its sentences filled in."""
+    sentences: list[Sentence] = []
+    for line in doc.lines:
+        for s, e in split_sentences(doc.text, line.start, line.end):
+            sentences.append(
+                Sentence(
+                    index=len(sentences),
+                    start=s,
+                    end=e,
+                    text=doc.text[s:e],
+                    is_caption=line.kind == "caption",
+                    is_heading=line.kind == "heading",
+                )
+            )
+    return replace(doc, sentences=sentences)

@@ -1,0 +1,99 @@
+"""Recognisers on sentences written for these tests, in the genre's language."""
+
+import pytest
+
+import kg
+from kg.extract.entities import find_in_text
+
+
+def _names(text, cls=None):
+    return [m.name for m in find_in_text(text) if cls is None or m.cls == cls]
+
+
+# fmt: off
+ENTITY_CASES = [
+    ("安远经济技术开发区引进华星电子、明辉科技、远达新材等5家企业。", "Enterprise", ["华星电子", "明辉科技", "远达新材"]),
+    ("已开工的企业为赣州恒丰包装印务有限公司、南康区福瑞食品有限公司。", "Enterprise",
+     ["赣州恒丰包装印务有限公司", "南康区福瑞食品有限公司"]),
+    ("该区先后获评国家生态工业示范园区、省级绿色园区、全市唯一的省智能制造基地……", "Honor",
+     ["国家生态工业示范园区", "省级绿色园区", "省智能制造基地"]),
+    ("该区深入推进《龙南经开区稀土产业链发展三年行动方案》。", "Policy", ["龙南经开区稀土产业链发展三年行动方案"]),
+    ("园区依托“数智园区”系统，推出“拿地即开工”模式。", "Platform", ["数智园区系统"]),
+    ("今年以来，该区开展“春雷行动”“企业服务月”等招商活动12场。", "Event", ["春雷行动", "企业服务月"]),
+    ("该区启动城南人民医院、东坑卫生院等项目建设。", "Hospital", ["城南人民医院", "东坑卫生院"]),
+    ("会上，信丰县县长李明华致辞。", "Person", ["李明华"]),
+    ("园区位于江西省赣州市。", "Place", ["江西省", "赣州市"]),
+    ("目前，该区建成宁都科技创业中心和赣南新材料研究院。", "Platform", ["宁都科技创业中心", "赣南新材料研究院"]),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("text", "cls", "expected"), ENTITY_CASES)
+def test_recognisers(text, cls, expected):
+    assert _names(text, cls) == expected
+
+
+def test_counted_categories_are_not_entities():
+    text = "该区建立国家博士后科研工作站2家、省级科技企业孵化器1家。"
+    assert _names(text, "Platform") == []
+
+
+def test_short_and_full_company_names_are_one_entity():
+    doc = kg.extract("赣州恒丰包装印务有限公司生产车间\n\n\n\n安远经开区引进恒丰包装、明辉科技等3家企业。")
+    enterprises = [e for e in doc.entities if e.cls == "Enterprise"]
+    full = next(e for e in enterprises if e.label == "赣州恒丰包装印务有限公司")
+    assert "恒丰包装" in full.aliases
+
+
+def test_zone_abbreviation_and_anaphora_resolve_to_the_zone():
+    doc = kg.extract("安远经济技术开发区位于赣州。安远经开区拥有规模以上工业企业80家。该经开区新建学校3所。")
+    zones = [e for e in doc.entities if e.cls == "DevelopmentZone"]
+    assert [(z.label, sorted(z.aliases)) for z in zones] == [("安远经济技术开发区", ["安远经开区"])]
+    assert {i.subject for i in doc.indicators} == {zones[0].key}
+
+
+# fmt: off
+FIGURE_CASES = [
+    ("该区拥有规模以上工业企业143家。", "规模以上工业企业", "143", "家", None),
+    ("累计兑现奖励资金1968.4万元。", "奖励资金", "19684000", "元", None),
+    ("万人有效发明专利拥有量超14件。", "万人有效发明专利拥有量", "14", "件", "more-than"),
+    ("新建学校20余所。", "新建学校", "20", "所", "more-than"),
+    ("区内入驻企业近四十家。", "区内入驻企业", "40", "家", "less-than"),
+    ("签约投资额约30亿美元。", "签约投资额", "3000000000", "美元", "approx"),
+    ("拥有封装测试厂六座。", "封装测试厂", "6", "座", None),
+    ("出口1604亿元，增长15.2%。", "出口增长", "15.2", "%", None),
+    ("研发投入占比达到百分之十二点五。", "研发投入占比", "12.5", "%", None),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("text", "measure", "value", "unit", "qualifier"), FIGURE_CASES)
+def test_figures(text, measure, value, unit, qualifier):
+    doc = kg.extract("安远经济技术开发区" + text)
+    found = [(i.measure, str(i.value), i.unit, i.qualifier) for i in doc.indicators]
+    assert (measure, value, unit, qualifier) in found
+
+
+def test_numbers_in_names_and_dates_are_not_figures():
+    doc = kg.extract("2024年，安远经开区制定促进工业经济发展十二条奖励政策，落实“4+2”行动。")
+    assert doc.indicators == []
+
+
+def test_figure_subject_is_the_named_entity_it_describes():
+    doc = kg.extract("安远经开区打造占地3900平方米的新政务服务中心。")
+    (ind,) = doc.indicators
+    assert ind.subject == "Platform:新政务服务中心"
+
+
+def test_enumeration_distributes_the_relation():
+    doc = kg.extract("安远经开区助力华星电子、明辉科技、远达新材等3家本土企业扩产能。")
+    supported = sorted(r.object for r in doc.relations if r.predicate == "supports")
+    assert supported == ["Enterprise:华星电子", "Enterprise:明辉科技", "Enterprise:远达新材"]
+
+
+def test_every_evidence_offset_quotes_its_sentence(seed_doc):
+    for rel in seed_doc.relations:
+        assert seed_doc.text[rel.evidence.start:rel.evidence.end] == rel.evidence.text
+    for ind in seed_doc.indicators:
+        assert ind.raw_text in seed_doc.match_text[ind.evidence.start:ind.evidence.end]
+        assert seed_doc.match_text[ind.start:ind.end] == ind.raw_text
