@@ -50,7 +50,9 @@ def zone_key(name: str) -> str:
 
 
 def _strip_region(name: str) -> str:
+    """Drop leading places and zone words (青岛高新区…, 安康市…) and parenthesised places."""
     places = lexicon.places()
+    zone_words = [w for full, short in lexicon.zone_heads().items() for w in (full, short) if w]
     changed = True
     while changed:
         changed = False
@@ -59,6 +61,10 @@ def _strip_region(name: str) -> str:
                 name = name[n:]
                 changed = True
                 break
+        for word in ("国家", *zone_words):
+            if name.startswith(word) and len(name) > len(word) + 1:
+                name = name[len(word):]
+                changed = True
     return re.sub(r"[（(][^）)]*[）)]", "", name)
 
 
@@ -88,7 +94,9 @@ def _short_of(short: str, full: str) -> bool:
     for suffix in ("公司", "集团"):
         if short_core.endswith(suffix) and len(short_core) > len(suffix) + 1:
             short_core = short_core[: -len(suffix)]
-    return len(core) >= 2 and len(short_core) >= 2 and short_core[:2] == core[:2] and len(short_core) <= 6
+    brand = short_core[:2]
+    return (len(core) >= 2 and len(short_core) >= 2 and brand == core[:2] and len(short_core) <= 6
+            and brand not in lexicon.generic_words())
 
 
 def _explicit_aliases(doc: Document, mentions: list[Mention]) -> dict[int, str]:
@@ -211,8 +219,10 @@ def main_zone(entities: list[Entity]) -> Entity | None:
 def context_zone(doc: Document, offset: int, entities: list[Entity] | None = None) -> str | None:
     """Key of the zone an anaphor or an unstated subject at ``offset`` refers to.
 
-    The nearest preceding zone that opens a sentence in the same paragraph,
-    else the article's zone.
+    The article's zone, unless another zone that the article names more than
+    once opens a sentence or clause earlier in the same paragraph: then that
+    zone (an article about two zones switches between them). Zones named once,
+    in passing, never become the context.
     """
     entities = entities if entities is not None else doc.entities
     zone = main_zone(entities)
@@ -221,7 +231,7 @@ def context_zone(doc: Document, offset: int, entities: list[Entity] | None = Non
     paragraph = next((ln for ln in doc.lines if ln.start <= offset <= ln.end), None)
     best = None
     for ent in entities:
-        if ent.cls != "DevelopmentZone":
+        if ent.cls != "DevelopmentZone" or len(ent.mentions) < 2:
             continue
         for m in ent.mentions:
             if m.start >= offset or (paragraph and m.start < paragraph.start):

@@ -43,9 +43,10 @@ PRIORITY = {
     "body": 10,
     "zone": 10,
     "person": 10,
-    "honor-cue": 9,
-    "honor-list": 9,
+    "honor-cue": 11,
+    "honor-list": 11,
     "enumeration": 8,
+    "industry": 8,
     "quoted": 7,
     "policy": 7,
     "project": 6,
@@ -441,10 +442,34 @@ def _split_items(view: SentenceView, start: int, end: int, *, open_end: bool = T
     return [(s, e) for s, e in spans if e > s]
 
 
+_INDUSTRY_HEAD = re.compile(r"(?:等)?(?:[一二两三四五六七八九十]大|“[^”]{1,12}”)?(?:主导|支柱|特色|优势|首位)产业")
+
+
+def find_industries(view: SentenceView) -> list[Mention]:
+    """Industries listed as the zone's leading ones: 把A、B和C“3+1”主导产业列为…
+
+    >>> [m.name for m in find_industries(SentenceView.of_text("该区把电子信息、生物医药和新材料三大主导产业列为重点。"))]
+    ['电子信息', '生物医药', '新材料']
+    """
+    out = []
+    text = view.text
+    for head in _INDUSTRY_HEAD.finditer(text):
+        end = head.start()
+        clause_start = max(text.rfind(c, 0, end) for c in "，。；：") + 1
+        body = text[clause_start:end]
+        if "、" not in body and not re.search("[和及与]", body):
+            continue
+        items = _split_items(view, clause_start, end, open_end=False)
+        for s, e in items:
+            name = text[s:e]
+            if 2 <= len(name) <= 14 and not any(ch.isdigit() for ch in name) and not is_generic(name):
+                out.append(_mention(view, s, e, "Industry", "industry"))
+    return out
+
+
 # --- places and persons ---------------------------------------------------------
 
 _PLACE_TAILS = re.compile(r"(?:镇|乡|街道)")
-_ROAD = re.compile(r"[\u4e00-\u9fff]{2,3}(?:路|大道|大街)")
 
 
 def find_places(view: SentenceView) -> list[Mention]:
@@ -470,17 +495,21 @@ def find_places(view: SentenceView) -> list[Mention]:
         m = re.match(r"([\u4e00-\u9fff]{2})(镇|乡|街道)", text[end:])
         if m and not is_generic(m.group(1)):
             out.append(_mention(view, end, end + m.end(), "Place", "place"))
-        m = re.match(r"[湾河江湖]", text[end:])
-        if m and best == 2:
-            out[-1] = _mention(view, tok.start, end + 1, "Place", "place")
-    for m in _ROAD.finditer(text):
-        s, e = m.span()
-        before = text[s - 1 : s]
+    # bays, rivers and lakes named after a city or county: 胶州湾
+    for m in re.finditer(r"([\u4e00-\u9fff]{2})([湾河江湖])", text):
+        name = m.group(1)
+        if (name + "市" in places or name + "县" in places) and m.start() in view.token_starts:
+            out.append(_mention(view, m.start(), m.end(), "Place", "place"))
+    for m in re.finditer(r"路|大道|大街", text):
+        e = m.end()
         after = text[e : e + 1]
-        if before in ("的", "、", "在", "") and after in ("、", "，", "和", "。", "上"):
-            s2 = extend_left(view, e - 1, max_chars=4, place_cut=False)
-            if s2 < e - 2:
-                out.append(_mention(view, s2, e, "Place", "place"))
+        if after not in ("、", "，", "和", "。", "上", "与", "及"):
+            continue
+        for n in (2, 3):
+            s = m.start() - n
+            if s >= 0 and text[s - 1 : s] in ("的", "、", "在", "") and re.fullmatch(r"[\u4e00-\u9fff]+", text[s:m.start()]):
+                out.append(_mention(view, s, e, "Place", "place"))
+                break
     return out
 
 
@@ -527,6 +556,7 @@ RECOGNISERS: list[tuple[str, Recogniser]] = [
     ("policies", find_policies),
     ("honors", find_honors),
     ("enumerations", find_enumerations),
+    ("industries", find_industries),
     ("places", find_places),
     ("persons", find_persons),
     ("bodies", find_bodies),

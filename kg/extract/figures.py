@@ -31,9 +31,10 @@ _PERIOD = re.compile(
 _MEASURE_STOP = ("其中", "共", "合计", "已", "已有", "有", "拥有", "达", "达到", "实现", "完成", "新增",
                  "总计", "约", "近", "超", "超过", "逾", "突破", "为", "是", "的", "等", "和", "及", "与", "全年",
                  "即", "仅", "共有", "还有", "现有", "则", "分别", "分别为", "占", "预计", "将", "力争", "并",
-                 "兑现", "发放", "提供", "建立", "建成", "培育", "举办", "开展", "以", "在", "为", "向", "对", "把",
+                 "兑现", "发放", "提供", "建立", "建成", "举办", "开展", "以", "在", "为", "向", "对", "把",
                  "其", "该", "这", "此", "形式", "包括", "获得", "收获", "撬动", "拿出", "吸引", "推动", "带动",
-                 "可达", "可获", "获", "仅获得", "起步时")
+                 "可达", "可获", "获", "仅获得", "起步时",
+                 "这", "这批", "该批", "上述", "后", "建成后", "全部")
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def parse_number(text: str) -> Decimal:
 def _figure_pattern() -> re.Pattern[str]:
     units = sorted(lexicon.units(), key=len, reverse=True)
     before = [w for w, pos, _ in lexicon.qualifiers() if pos == "before"]
-    after = [w for w, pos, _ in lexicon.qualifiers() if pos == "after"]
+    after = [w for w, pos, _ in lexicon.qualifiers() if pos == "after" and w not in ("余", "多")]
     num = rf"(?:\d+(?:,\d{{3}})*(?:\.\d+)?|[{NUMERAL}]+(?:点[{NUMERAL}]+)?)"
     return re.compile(
         rf"(?P<qb>{'|'.join(map(re.escape, before))})?"
@@ -92,6 +93,9 @@ def _qualifier(word: str | None) -> str | None:
     return None
 
 
+#: Words between a measure and its number (进出口值达到5021亿元): skipped, not part of the measure.
+_LINK = frozenset({"达到", "达", "为", "是", "约为", "共计", "合计", "累计达", "已达", "已达到", "达到了", "已有", "有",
+                   "即达", "共有"})
 _SHARE_PASS = frozenset({"达到", "达", "为", "占", "约", "的", "已", "已达"})
 _NOUN_TAIL = "量率额数值比"
 
@@ -100,25 +104,33 @@ def _measure_before(view: SentenceView, pos: int, *, share: bool, excluded=()) -
     """The noun phrase that ends at ``pos``: back to punctuation, a stop word or a name."""
     text = view.text
     start = pos
-    for piece_start, piece in view.pieces_before(pos):
-        if any(ch in "，。；：！？、,;:!?（）()" for ch in piece):
+    pieces = view.pieces_before(pos)
+    while pieces and (pieces[0][1] in _LINK or pieces[0][1] in ("即", "已", "将", "可", "共", "仅")):
+        pos = pieces.pop(0)[0]
+        start = pos
+    for piece_start, piece in pieces:
+        if any(ch in "，。；：！？、,;:!?" for ch in piece):
             break
         if any(a < piece_start + len(piece) and piece_start < b for a, b in excluded):
             break
         if piece.isdigit() or (piece and piece[-1] in "年月日" and piece[0].isdigit()):
             break
         end = piece_start + len(piece)
-        if piece in _MEASURE_STOP and not (end < pos and text[end] in _NOUN_TAIL):
+        if piece in _MEASURE_STOP and piece != "的" and not (end < pos and text[end] in _NOUN_TAIL):
             if share and piece in _SHARE_PASS:
                 start = piece_start
                 continue
-            break
-        if share and piece == "在":
             break
         start = piece_start
         if pos - start >= 24:
             break
     measure = _trim_period(text[start:pos].strip("“”\"")).strip("“”\"")
+    measure = re.sub(r"^[（(][^）)]*[）)]", "", measure)
+    if measure.count("（") != measure.count("）"):
+        measure = measure[measure.rfind("（") + 1 :] if measure.count("（") > measure.count("）") else measure
+    measure = measure.lstrip("的")
+    if share and measure.startswith("在"):
+        measure = measure[1:]
     while share and measure.endswith(tuple(_SHARE_PASS - {"的", "占"})):
         measure = measure[:-2] if measure.endswith(("达到", "已达")) else measure[:-1]
     return measure
@@ -128,6 +140,7 @@ def _trim_period(measure: str) -> str:
     m = _PERIOD.match(measure)
     if m and m.end() < len(measure):
         measure = measure[m.end() :]
+    measure = re.sub(r"^(?:年度|年|月份|月底|月末|月)(?=.)", "", measure)
     return measure.lstrip("，、 ")
 
 
@@ -156,10 +169,8 @@ def find_figures(view: SentenceView, excluded: list[tuple[int, int]] = ()) -> li
             continue
         num_start = m.start("pct") if m.group("pct") else m.start("num")
         prev = text[num_start - 1 : num_start]
-        if prev in ("第", "每", "前", "L", "约") and prev != "约" or (prev.isascii() and prev.isalpha()):
+        if prev in ("第", "每", "前") or (prev.isascii() and prev.isalpha()):
             continue
-        if prev == "约" and m.group("qb"):
-            pass
         nxt = text[e : e + 1]
         if m.group("num") and text[e - len(m.group("unit") or "") : e] and nxt and (
             nxt in "年月日号届级期" or (m.group("unit") in ("条", "项") and nxt in "措政意办举")
@@ -169,8 +180,6 @@ def find_figures(view: SentenceView, excluded: list[tuple[int, int]] = ()) -> li
         if raw_num in ("万", "亿", "千万", "百万"):
             continue
         if raw_num in ("一",) and not _parallel_count(text, s, e):
-            continue
-        if all(ch in NUMERAL for ch in raw_num) and len(raw_num) == 1 and raw_num in "两" and m.group("unit") not in ("位", "家", "个"):
             continue
         try:
             value = parse_number(raw_num)
@@ -189,8 +198,12 @@ def find_figures(view: SentenceView, excluded: list[tuple[int, int]] = ()) -> li
         measure = _measure_before(view, s, share=share, excluded=excluded)
         if share and (not measure or measure.endswith(_GROWTH) or measure in ("比上年", "同比")):
             measure = _growth_measure(view, s, out, measure)
-        if not measure:
-            measure = _measure_after(view, e)
+        after = "" if share else _measure_after(view, e)
+        if measure.endswith(("了", "过", "着")):
+            measure = ""  # 举行了四个项目的开工仪式: the count belongs to what follows
+        if after and not measure.endswith(after):
+            measure = measure + after
+        measure = _with_topic(text, s, measure)
         if not measure:
             continue
         after_de = e + 1 if nxt == "的" else None
@@ -198,6 +211,17 @@ def find_figures(view: SentenceView, excluded: list[tuple[int, int]] = ()) -> li
         out.append(Figure(view.offset + s, view.offset + e, text[s:e], value, unit, measure, qualifier, period,
                           view.offset + after_de if after_de is not None else None))
     return out
+
+
+_TOPIC = re.compile(r"^(?:[^，。]{0,12}[，,])?([^，。、]{2,10})方面[，,]")
+
+
+def _with_topic(text: str, pos: int, measure: str) -> str:
+    """Prefix the topic of 发明专利方面，全年新申请1614件 to the measure: 发明专利新申请."""
+    m = _TOPIC.match(text)
+    if m and m.end() <= pos and m.group(1) not in measure:
+        return m.group(1) + measure
+    return measure
 
 
 def _parallel_count(text: str, s: int, e: int) -> bool:

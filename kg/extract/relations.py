@@ -80,8 +80,16 @@ def find_relations(doc: Document) -> list[Relation]:
                 taken.append((pos, pos + len(cue.word)))
                 subject = _subject_before(doc, mentions, pos, cue.subject_classes)
                 clause_end = _clause_end(doc, sentence, pos)
+                lo, hi = pos, clause_end
+                by = doc.match_text.rfind("由", max(sentence.start, pos - 8), pos)
+                if by >= 0:  # passive: 大赛已由高新区连续举办 — the object stands before 由
+                    agent = [key for m, key in mentions if by < m.start < pos and _class(doc, key) in cue.subject_classes]
+                    subject = agent[0] if agent else context_zone(doc, pos)
+                    lo, hi = max(doc.match_text.rfind(c, sentence.start, by) for c in "，；") + 1, by
+                    lo = max(lo, sentence.start) - 1
+                object_classes = {_group(c) for c in cue.object_classes}
                 for m, key in mentions:
-                    if pos < m.start < clause_end and _group(_class(doc, key)) in {_group(c) for c in cue.object_classes}:
+                    if lo < m.start < hi and _group(_class(doc, key)) in object_classes:
                         add(subject, cue.predicate, key, sentence.index, f"cue:{cue.word}")
                         stated[key].add(cue.predicate)
     _default_relations(doc, by_sentence, add, stated)
@@ -96,12 +104,22 @@ def _find_all(text: str, word: str):
 
 
 def _clause_end(doc: Document, sentence, pos: int) -> int:
-    k = doc.match_text.find("；", pos, sentence.end)
-    return k if k >= 0 else sentence.end
+    """Objects of a cue stand in its clause; a list after ： runs to the end of the sentence."""
+    text = doc.match_text
+    ends = [k for k in (text.find(c, pos, sentence.end) for c in "，；：") if k >= 0]
+    if not ends:
+        return sentence.end
+    first = min(ends)
+    return sentence.end if text[first] == "：" else first
 
 
 def _subject_before(doc: Document, mentions: list[tuple[Mention, str]], pos: int, classes) -> str | None:
-    """The first entity of a subject class in the sentence before ``pos`` (the grammatical subject)."""
+    """The subject of a cue at ``pos``: the nearest entity of a subject class in the same clause,
+    else the first one in the sentence (its grammatical subject), else the context zone."""
+    clause_start = max(doc.match_text.rfind(c, 0, pos) for c in "，；：。") + 1
+    in_clause = [key for m, key in mentions if clause_start <= m.start < pos and _class(doc, key) in classes]
+    if in_clause:
+        return in_clause[-1]
     for m, key in mentions:
         if m.start >= pos:
             break
@@ -169,23 +187,34 @@ def _zone_place(doc: Document, zone: Entity, places: dict[str, Entity]) -> str |
         for c in _LOCATION_CUES.finditer(before):
             cue = c
         if cue:
-            stated = [p for p in places.values() for pm in p.mentions
-                      if pm.sentence == m.sentence and cue.end() + sentence.start <= pm.start < m.start]
+            stated = [p for p in places.values() for pm in p.mentions if _administrative(p.label)
+                      and pm.sentence == m.sentence and cue.end() + sentence.start <= pm.start < m.start]
             if stated:
                 return max(stated, key=lambda p: max(pm.start for pm in p.mentions if pm.start < m.start)).key
         after = doc.match_text[m.end : sentence.end]
         cue = _LOCATION_CUES.search(after)
         if cue and cue.start() < 12:
-            chain = [(pm.start, p.key) for p in places.values() for pm in p.mentions
-                     if pm.sentence == m.sentence and m.end + cue.end() <= pm.start <= m.end + cue.end() + 12]
+            chain = [(pm.start, p.key) for p in places.values() for pm in p.mentions if _administrative(p.label)
+                     and pm.sentence == m.sentence and m.end + cue.end() <= pm.start <= m.end + cue.end() + 12]
             if chain:
                 return max(chain)[1]
     best = None
     for p in places.values():
-        for name in p.names():
+        for name in p.names() | {_short_place(n) for n in p.names()}:
             if any(n.startswith(name) for n in zone.names()) and (best is None or len(name) > best[0]):
                 best = (len(name), p.key)
     return best[1] if best else None
+
+
+def _administrative(name: str) -> bool:
+    return name in lexicon.places() or name.endswith(("镇", "乡", "街道", "区", "县", "市", "省"))
+
+
+def _short_place(name: str) -> str:
+    for suffix in ("市", "省", "自治区"):
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)]
+    return name
 
 
 def find_indicators(doc: Document) -> list[Indicator]:
@@ -209,24 +238,39 @@ def find_indicators(doc: Document) -> list[Indicator]:
 
 
 _FIGURE_SUBJECTS = ("Enterprise", "Platform", "Event", "Project", "Institution", "Hospital", "School")
+_NOT_SUBJECT_RULES = ("enumeration", "project-owner", "industry")
 
 
 def _figure_subject(doc: Document, mentions, fig) -> str | None:
+    """The entity a figure describes.
+
+    The entity right after 的 (占地3900平方米的新政务服务中心); else, walking back
+    from the figure through its sentence, the nearest zone, or the nearest named
+    entity that is not the object of a verb (引进A, 助力A、B等11家企业 describe the
+    zone); else the zone of the context.
+    """
     if fig.after_de is not None:
         for m, key in mentions:
             if m.start == fig.after_de and _class(doc, key) in _FIGURE_SUBJECTS:
                 return key
-    sentence = doc.sentence_at(fig.start)
-    clause_start = max(doc.match_text.rfind("。", sentence.start, fig.start), sentence.start)
-    for m, key in mentions:
+    text = doc.match_text
+    for m, key in reversed(mentions):
         if m.start >= fig.start:
-            break
+            continue
         cls = _class(doc, key)
         if cls == "DevelopmentZone":
             return key
-        if cls in _FIGURE_SUBJECTS and m.start >= clause_start and _opens(doc, sentence, m):
+        if cls in _FIGURE_SUBJECTS and m.rule not in _NOT_SUBJECT_RULES and not _after_verb(text, m.start):
             return key
     return context_zone(doc, fig.start)
+
+
+_OBJECT_VERBS = ("引进", "招引", "引入", "助力", "扶持", "支持", "建设", "建立", "打造", "依托", "搭建", "启动", "获得",
+                 "对接", "推进", "实施", "包括", "为", "与", "和", "及", "、")
+
+
+def _after_verb(text: str, start: int) -> bool:
+    return text[max(0, start - 3) : start].endswith(_OBJECT_VERBS)
 
 
 def _opens(doc: Document, sentence, m: Mention) -> bool:
