@@ -83,6 +83,7 @@ class Cue:
     predicate: str
     subject_classes: frozenset[str]
     object_classes: frozenset[str]
+    objects_before: bool = False
 
 
 @lru_cache(maxsize=1)
@@ -152,8 +153,8 @@ def honor_parts() -> dict[str, tuple[str, ...]]:
 @lru_cache(maxsize=1)
 def relation_cues() -> list[Cue]:
     out = []
-    for word, pred, subj, obj in read_table("relations.tsv", 4):
-        out.append(Cue(word, pred, frozenset(subj.split(",")), frozenset(obj.split(","))))
+    for word, pred, subj, obj, where in read_table("relations.tsv", 5):
+        out.append(Cue(word, pred, frozenset(subj.split(",")), frozenset(obj.split(",")), where == "before"))
     return sorted(out, key=lambda c: -len(c.word))
 
 

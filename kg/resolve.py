@@ -24,15 +24,14 @@ from collections import Counter, defaultdict
 
 from . import lexicon
 from .extract.entities import ANAPHORA, PRIORITY
-from .extract.text import clean_name
+from .extract.text import LEGAL_HEADS, clean_name, is_short_name
 from .model import Document, Entity, Mention
 
-__all__ = ["resolve_aliases", "zone_key", "company_core", "context_zone"]
+__all__ = ["resolve_aliases", "zone_key", "context_zone", "main_zone"]
 
 _ALIAS_DEF = re.compile(
     r"^[（(]?(?:以下简称|下称|简称|又称|俗称|又被称作|被称作|称作|被称为|又称为|誉为)[“《\"]?(?P<alias>[^”》\"）)，。、]{2,20})[”》\"]?[）)]?"
 )
-_LEGAL_HEADS = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司")
 
 
 def zone_key(name: str) -> str:
@@ -47,56 +46,6 @@ def zone_key(name: str) -> str:
             key = key[: -len(short)] + full
             break
     return key.replace("国家", "")
-
-
-def _strip_region(name: str) -> str:
-    """Drop leading places and zone words (青岛高新区…, 安康市…) and parenthesised places."""
-    places = lexicon.places()
-    zone_words = [w for full, short in lexicon.zone_heads().items() for w in (full, short) if w]
-    changed = True
-    while changed:
-        changed = False
-        for n in range(min(8, len(name) - 2), 1, -1):
-            if name[:n] in places:
-                name = name[n:]
-                changed = True
-                break
-        for word in ("国家", *zone_words):
-            if name.startswith(word) and len(name) > len(word) + 1:
-                name = name[len(word):]
-                changed = True
-    return re.sub(r"[（(][^）)]*[）)]", "", name)
-
-
-def company_core(name: str) -> str:
-    """A company name without region prefix and legal form.
-
-    >>> company_core("安康皓翔节能保温材料有限公司")
-    '皓翔节能保温材料'
-    >>> company_core("宇芯（成都）集成电路封装测试有限公司")
-    '宇芯集成电路封装测试'
-    """
-    for head in _LEGAL_HEADS:
-        if name.endswith(head):
-            name = name[: -len(head)]
-            break
-    return _strip_region(name)
-
-
-def _short_of(short: str, full: str) -> bool:
-    """True when ``short`` is a short name of the company ``full``."""
-    if short == full or len(short) >= len(full):
-        return False
-    if short in full:
-        return True
-    core = company_core(full)
-    short_core = _strip_region(short)
-    for suffix in ("公司", "集团"):
-        if short_core.endswith(suffix) and len(short_core) > len(suffix) + 1:
-            short_core = short_core[: -len(suffix)]
-    brand = short_core[:2]
-    return (len(core) >= 2 and len(short_core) >= 2 and brand == core[:2] and len(short_core) <= 6
-            and brand not in lexicon.generic_words())
 
 
 def _explicit_aliases(doc: Document, mentions: list[Mention]) -> dict[int, str]:
@@ -164,10 +113,10 @@ def resolve_aliases(doc: Document, mentions: list[Mention]) -> tuple[list[Entity
                 uf.union(i, j)
     # company short names
     companies = [i for i, m in enumerate(named) if m.cls == "Enterprise"]
-    fulls = [i for i in companies if named[i].name.endswith(_LEGAL_HEADS)]
+    fulls = [i for i in companies if named[i].name.endswith(LEGAL_HEADS)]
     for i in companies:
         for j in fulls:
-            if i != j and _short_of(named[i].name, named[j].name):
+            if i != j and is_short_name(named[i].name, named[j].name):
                 uf.union(i, j)
                 break
     # quoted names with a head after the quote: “X”模式 is also called X

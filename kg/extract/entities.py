@@ -20,14 +20,17 @@ from collections.abc import Callable
 from .. import lexicon
 from ..model import Document, Mention
 from .text import (
+    LEGAL_HEADS,
     NUMERAL,
     STOP_CHARS,
     SentenceView,
     clean_name,
+    company_core,
     counted,
     extend_left,
     extend_right,
     is_generic,
+    is_short_name,
 )
 
 __all__ = ["RECOGNISERS", "find_mentions", "find_in_text", "ANAPHORA", "PRIORITY"]
@@ -593,26 +596,53 @@ def find_mentions(doc: Document) -> list[Mention]:
 
 
 def _add_repeats(doc: Document, mentions: list[Mention]) -> list[Mention]:
-    """Find further occurrences of names already recognised (比亚迪 after 比亚迪、北汽重卡等)."""
-    names = {}
+    """Second pass over the document with what the first pass learnt.
+
+    * further occurrences of recognised names (比亚迪 after 比亚迪、北汽重卡等);
+    * a company's brand with 公司 or 集团 (芯联公司 for 芯联（成都）集成电路有限公司);
+    * list items beside a known company are companies too (好福泰、皓翔塑钢、汉科印务入驻…).
+    """
+    names: dict[str, Mention] = {}
     for m in mentions:
-        if m.rule not in (ANAPHORA, "place") and len(m.name) >= 2 and m.rule != "project-owner":
+        if m.rule not in (ANAPHORA, "place", "project-owner") and len(m.name) >= 2:
             names.setdefault(m.name, m)
-    if not names:
-        return mentions
+    fulls = sorted({m.name for m in mentions if m.cls == "Enterprise" and m.name.endswith(LEGAL_HEADS)})
+    for full in fulls:
+        brand = company_core(full)[:2]
+        if len(brand) == 2 and brand not in lexicon.generic_words():
+            for suffix in ("公司", "集团"):
+                names.setdefault(brand + suffix, Mention(0, 0, brand + suffix, brand + suffix, "Enterprise", 0, "brand"))
     taken = [(m.start, m.end) for m in mentions]
-    extra = []
+    extra: list[Mention] = []
+
+    def add(start: int, end: int, name: str, cls: str, rule: str) -> None:
+        if any(s < end and start < e for s, e in taken):
+            return
+        sentence = doc.sentence_at(start)
+        if end > sentence.end:
+            return
+        extra.append(Mention(start, end, doc.text[start:end], name, cls, sentence.index, rule))
+        taken.append((start, end))
+
     text = doc.match_text
     for name, first in names.items():
         for i in _find_all(text, name):
-            end = i + len(name)
-            if any(s < end and i < e for s, e in taken):
+            add(i, i + len(name), name, first.cls, "repeat")
+    known = set(names) | set(fulls)
+    for sentence in doc.sentences:
+        view = SentenceView.of(doc, sentence)
+        for clause in re.finditer(r"[^，。；：！？]+", view.text):
+            if "、" not in clause.group():
                 continue
-            sentence = doc.sentence_at(i)
-            if end > sentence.end:
+            items = _split_items(view, clause.start(), clause.end())
+            texts = [view.text[s:e] for s, e in items]
+            if len(items) < 2 or any(len(t) > 8 or len(t) < 2 or re.search(r"[\d“”]", t) for t in texts):
                 continue
-            extra.append(Mention(i, end, doc.text[i:end], name, first.cls, sentence.index, "repeat"))
-            taken.append((i, end))
+            if not any(t in known or any(is_short_name(t, f) for f in fulls) for t in texts):
+                continue
+            for (s, e), t in zip(items, texts):
+                if not is_generic(t):
+                    add(sentence.start + s, sentence.start + e, t, "Enterprise", "sibling")
     return sorted(mentions + extra)
 
 

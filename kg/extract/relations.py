@@ -28,7 +28,7 @@ __all__ = ["find_relations", "find_indicators"]
 
 _SUBJECT_CLASSES = ("DevelopmentZone", "Enterprise", "Platform", "Project", "Event", "Policy", "Institution",
                     "Hospital", "School")
-_LOCATION_CUES = re.compile(r"(?:位于|地处|坐落在|坐落于|座落在|地处)")
+_LOCATION_CUES = re.compile(r"(?:位于|地处|坐落在|坐落于|座落在|同在|地处)")
 _PLANNED = ("拟", "将", "计划")
 
 
@@ -81,6 +81,10 @@ def find_relations(doc: Document) -> list[Relation]:
                 subject = _subject_before(doc, mentions, pos, cue.subject_classes)
                 clause_end = _clause_end(doc, sentence, pos)
                 lo, hi = pos, clause_end
+                if cue.objects_before:  # 好福泰、皓翔塑钢入驻“现代物流园”: the objects are the subject
+                    lo = max(doc.match_text.rfind(c, sentence.start, pos) for c in "，；：") - 1
+                    lo, hi = max(lo, sentence.start - 1), pos
+                    subject = context_zone(doc, pos)
                 by = doc.match_text.rfind("由", max(sentence.start, pos - 8), pos)
                 if by >= 0:  # passive: 大赛已由高新区连续举办 — the object stands before 由
                     agent = [key for m, key in mentions if by < m.start < pos and _class(doc, key) in cue.subject_classes]
@@ -162,7 +166,7 @@ def _default_relations(doc, by_sentence, add, stated) -> None:
         elif ent.cls == "Industry":
             add(zone, "inIndustry", ent.key, sentence, "default")
         elif ent.cls == "DevelopmentZone":
-            place = _zone_place(doc, ent, places)
+            place = _zone_place(doc, ent, places, by_name=ent.key == zone or len(ent.mentions) > 1)
             if place:
                 add(ent.key, "locatedIn", place, sentence, "zone-name")
 
@@ -178,7 +182,7 @@ def _holder(doc, by_sentence, ent: Entity, classes) -> str | None:
     return None
 
 
-def _zone_place(doc: Document, zone: Entity, places: dict[str, Entity]) -> str | None:
+def _zone_place(doc: Document, zone: Entity, places: dict[str, Entity], *, by_name: bool = True) -> str | None:
     """The most specific place the zone is in: stated (地处X的, 位于X) or at the head of its name."""
     for m in zone.mentions:
         sentence = doc.sentences[m.sentence]
@@ -198,6 +202,8 @@ def _zone_place(doc: Document, zone: Entity, places: dict[str, Entity]) -> str |
                      and pm.sentence == m.sentence and m.end + cue.end() <= pm.start <= m.end + cue.end() + 12]
             if chain:
                 return max(chain)[1]
+    if not by_name:
+        return None
     best = None
     for p in places.values():
         for name in p.names() | {_short_place(n) for n in p.names()}:
@@ -260,7 +266,8 @@ def _figure_subject(doc: Document, mentions, fig) -> str | None:
         cls = _class(doc, key)
         if cls == "DevelopmentZone":
             return key
-        if cls in _FIGURE_SUBJECTS and m.rule not in _NOT_SUBJECT_RULES and not _after_verb(text, m.start):
+        listed = text[m.end : m.end + 1] == "、" or text[m.start - 1 : m.start] == "、"
+        if cls in _FIGURE_SUBJECTS and m.rule not in _NOT_SUBJECT_RULES and not listed and not _after_verb(text, m.start):
             return key
     return context_zone(doc, fig.start)
 
@@ -270,7 +277,9 @@ _OBJECT_VERBS = ("引进", "招引", "引入", "助力", "扶持", "支持", "�
 
 
 def _after_verb(text: str, start: int) -> bool:
-    return text[max(0, start - 3) : start].endswith(_OBJECT_VERBS)
+    """True when a verb in the mention's clause makes it an object (打造占地…的新政务服务中心)."""
+    clause = text[max(text.rfind(c, 0, start) for c in "，。；：") + 1 : start]
+    return clause.endswith(_OBJECT_VERBS) or any(v in clause for v in _OBJECT_VERBS[:-6])
 
 
 def _opens(doc: Document, sentence, m: Mention) -> bool:

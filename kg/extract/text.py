@@ -27,10 +27,15 @@ __all__ = [
     "is_generic",
     "counted",
     "clean_name",
+    "company_core",
+    "is_short_name",
+    "LEGAL_HEADS",
     "NUMERAL",
     "STOP_CHARS",
 ]
 
+#: Legal forms that end a company's full name.
+LEGAL_HEADS = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司")
 #: Characters that never stand inside a name.
 STOP_CHARS = frozenset("，。；：！？、“”‘’《》「」『』【】…—,.;:!?\"' \t\n\u3000")
 #: Characters that may stand inside a name although they are punctuation.
@@ -239,6 +244,62 @@ def extend_right(view: SentenceView, pos: int, *, max_chars: int = 20) -> int:
         end = tok.end
         i += 1
     return end
+
+
+def _strip_region(name: str) -> str:
+    """Drop leading places and zone words (青岛高新区…, 安康市…) and parenthesised places."""
+    places = lexicon.places()
+    zone_words = [w for full, short in lexicon.zone_heads().items() for w in (full, short) if w]
+    changed = True
+    while changed:
+        changed = False
+        for n in range(min(8, len(name) - 2), 1, -1):
+            if name[:n] in places:
+                name = name[n:]
+                changed = True
+                break
+        for word in ("国家", *zone_words):
+            if name.startswith(word) and len(name) > len(word) + 1:
+                name = name[len(word):]
+                changed = True
+    return re.sub(r"[（(][^）)]*[）)]", "", name)
+
+
+def company_core(name: str) -> str:
+    """A company name without region prefix and legal form.
+
+    >>> company_core("赣州恒丰包装印务有限公司")
+    '恒丰包装印务'
+    >>> company_core("芯联（成都）集成电路有限公司")
+    '芯联集成电路'
+    """
+    for head in LEGAL_HEADS:
+        if name.endswith(head):
+            name = name[: -len(head)]
+            break
+    return _strip_region(name)
+
+
+def is_short_name(short: str, full: str) -> bool:
+    """True when ``short`` is a short name of the company ``full``.
+
+    >>> is_short_name("恒丰包装", "赣州恒丰包装印务有限公司"), is_short_name("恒丰塑业", "赣州恒丰包装印务有限公司")
+    (True, True)
+    >>> is_short_name("华星电子", "赣州恒丰包装印务有限公司")
+    False
+    """
+    if short == full or len(short) >= len(full):
+        return False
+    if short in full:
+        return True
+    core = company_core(full)
+    short_core = _strip_region(short)
+    for suffix in ("公司", "集团"):
+        if short_core.endswith(suffix) and len(short_core) > len(suffix) + 1:
+            short_core = short_core[: -len(suffix)]
+    brand = short_core[:2]
+    return (len(core) >= 2 and len(short_core) >= 2 and brand == core[:2] and len(short_core) <= 6
+            and brand not in lexicon.generic_words())
 
 
 def is_generic(core: str) -> bool:
