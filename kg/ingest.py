@@ -24,7 +24,8 @@ from .model import RawDocument
 __all__ = ["ARTICLE_SUFFIXES", "find_articles", "decode", "read_document"]
 
 #: File endings read as articles.
-ARTICLE_SUFFIXES = (".txt", ".md")
+ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
+_HTML_SUFFIXES = (".html", ".htm")
 
 
 def find_articles(paths: Iterable[str | Path]) -> list[Path]:
@@ -109,6 +110,28 @@ def _title(text: str) -> str | None:
     return lines[0] if lines else None
 
 
+def _read_html(data: bytes, *, source: str) -> tuple[str, str, dict[str, str]]:
+    """The article text of a web page (boilerplate removed by trafilatura) and what the page states."""
+    if _looks_binary(data):
+        raise InputError(f"{source}: binary file, not a web page")
+    import logging
+
+    import trafilatura
+
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
+    text = trafilatura.extract(data, favor_recall=True, include_comments=False, include_tables=True)
+    if not text or not text.strip():
+        raise EmptyInputError(f"{source}: no article text found in the page")
+    meta: dict[str, str] = {}
+    info = trafilatura.extract_metadata(data)
+    if info is not None:
+        for key in ("title", "date", "url"):
+            value = getattr(info, key, None)
+            if value:
+                meta[key] = str(value)
+    return text, "html", meta
+
+
 def read_document(path: str | Path) -> RawDocument:
     """Read one article file into a :class:`~kg.model.RawDocument`."""
     path = Path(path)
@@ -120,10 +143,14 @@ def read_document(path: str | Path) -> RawDocument:
         raise InputError(f"{path}: is a folder, not a file") from None
     except OSError as err:
         raise InputError(f"{path}: cannot read ({err.strerror})") from None
-    text, encoding = decode(data, source=str(path))
+    page: dict[str, str] = {}
+    if path.suffix.lower() in _HTML_SUFFIXES:
+        text, encoding, page = _read_html(data, source=str(path))
+    else:
+        text, encoding = decode(data, source=str(path))
     if not text.strip():
         raise EmptyInputError(f"{path}: empty file")
-    meta = _sidecar(path)
+    meta = {**page, **_sidecar(path)}
     return RawDocument(
         source=path.name,
         text=text,

@@ -54,3 +54,24 @@ def test_sidecar_metadata_gives_title_and_date(tmp_path):
     (tmp_path / "a.meta.json").write_text('{"title": "学校建设", "date": "2024-09-30"}', encoding="utf-8")
     raw = read_document(tmp_path / "a.txt")
     assert (raw.title, raw.date) == ("学校建设", "2024-09-30")
+
+
+def test_html_page_gives_article_text_and_metadata(tmp_path):
+    page = (
+        '<html><head><meta charset="gbk"><title>安远经开区新闻</title><meta name="date" content="2024-09-30"></head>'
+        "<body><article><h1>安远经开区引进三家企业</h1><p>近日，安远经济技术开发区引进华星电子、明辉科技等3家企业。</p>"
+        "<p>该区拥有规模以上工业企业80家。</p><p>&lt;script&gt;不是代码&lt;/script&gt;</p></article></body></html>"
+    )
+    path = tmp_path / "news.html"
+    path.write_bytes(page.encode("gbk"))
+    raw = read_document(path)
+    assert "引进华星电子、明辉科技等3家企业" in raw.text
+    assert raw.date == "2024-09-30"
+    assert raw.title
+
+
+def test_html_page_without_text_is_refused(tmp_path):
+    path = tmp_path / "blank.html"
+    path.write_text("<html><body><div></div></body></html>", encoding="utf-8")
+    with pytest.raises(EmptyInputError, match="no article text"):
+        read_document(path)
