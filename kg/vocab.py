@@ -1,6 +1,7 @@
-"""The ZoneKG vocabulary as typed code (see ``ontology/zonekg.ttl``).
+"""The ZoneKG vocabulary as typed code, generated from ``ontology/zonekg.ttl`` by ``scripts/gen-vocab``.
 
-A misspelt term fails at import time or on first use:
+Do not edit by hand: change the ontology and run ``.venv/bin/python scripts/gen-vocab``
+(a test fails when this file and the ontology disagree). A misspelt term fails at once:
 
 >>> ZKG.hasHonor
 rdflib.term.URIRef('https://w3id.org/zonekg/ontology#hasHonor')
@@ -20,59 +21,59 @@ __all__ = ["ZKG", "ZKGR", "ZKG_IRI", "ZKGR_IRI"]
 ZKG_IRI = "https://w3id.org/zonekg/ontology#"
 ZKGR_IRI = "https://w3id.org/zonekg/id/"
 
-#: Namespace of instances (entities, indicators, evidence, documents).
+#: Namespace of instances (entities, indicators, evidence, documents, statements).
 ZKGR = Namespace(ZKGR_IRI)
 
 
 class ZKG(DefinedNamespace):
-    """ZoneKG ontology: classes and properties of the contract, and extensions."""
+    """ZoneKG ontology of development zones."""
 
     _NS = Namespace(ZKG_IRI)
     _fail = True
 
     # classes
-    DevelopmentZone: URIRef  # 开发区: a zone run as one unit
-    Enterprise: URIRef  # 企业: a company or group
-    GovernmentBody: URIRef  # 政府机构
-    Platform: URIRef  # 平台载体: innovation or service carrier
-    Policy: URIRef  # 政策: named policy, plan, measure, system or reform
-    Honor: URIRef  # 荣誉称号
-    Project: URIRef  # 项目
-    Institution: URIRef  # 事业单位
-    Hospital: URIRef  # 医院
-    School: URIRef  # 学校
-    Place: URIRef  # 地点
-    Event: URIRef  # 活动
-    Industry: URIRef  # 产业
-    Person: URIRef  # 人物
-    Indicator: URIRef  # 指标: a stated figure
-    Evidence: URIRef  # 证据: the sentence a fact came from
-    Document: URIRef  # 文档: an article
+    Entity: URIRef  # 实体 — entity
+    DevelopmentZone: URIRef  # 开发区 — development zone
+    Enterprise: URIRef  # 企业 — enterprise
+    GovernmentBody: URIRef  # 政府机构 — government body
+    Platform: URIRef  # 平台载体 — platform
+    Policy: URIRef  # 政策 — policy
+    Honor: URIRef  # 荣誉称号 — honor
+    Project: URIRef  # 项目 — project
+    Institution: URIRef  # 事业单位 — public institution
+    Hospital: URIRef  # 医院 — hospital
+    School: URIRef  # 学校 — school
+    Place: URIRef  # 地点 — place
+    Event: URIRef  # 活动 — event
+    Industry: URIRef  # 产业 — industry
+    Person: URIRef  # 人物 — person
+    Indicator: URIRef  # 指标 — indicator
+    Evidence: URIRef  # 证据 — evidence
+    Document: URIRef  # 文档 — document
 
-    # relations between entities
-    locatedIn: URIRef  # 位于
-    hasEnterprise: URIRef  # 拥有企业
-    introduced: URIRef  # 引进
-    implementsPolicy: URIRef  # 实施政策
-    supports: URIRef  # 扶持
-    hasHonor: URIRef  # 拥有荣誉
-    hasPlatform: URIRef  # 拥有平台
-    builds: URIRef  # 建设
-    organizes: URIRef  # 举办
-    inIndustry: URIRef  # 所属产业
-    hasIndicator: URIRef  # 拥有指标
+    # object properties
+    locatedIn: URIRef  # 位于 — located in
+    hasEnterprise: URIRef  # 拥有企业 — has enterprise
+    introduced: URIRef  # 引进 — introduced
+    implementsPolicy: URIRef  # 实施政策 — implements policy
+    supports: URIRef  # 扶持 — supports
+    hasHonor: URIRef  # 拥有荣誉 — has honor
+    hasPlatform: URIRef  # 拥有平台 — has platform
+    builds: URIRef  # 建设 — builds
+    organizes: URIRef  # 举办 — organizes
+    inIndustry: URIRef  # 所属产业 — in industry
+    hasIndicator: URIRef  # 拥有指标 — has indicator
+    evidence: URIRef  # 证据 — evidence
 
-    # indicator properties
-    measure: URIRef  # 指标名称
-    value: URIRef  # 数值 (xsd:decimal)
-    unit: URIRef  # 单位
-    qualifier: URIRef  # 限定: approx, more-than, less-than
-    period: URIRef  # 时期
-    rawText: URIRef  # 原文
-
-    # provenance
-    evidence: URIRef  # 证据
-    text: URIRef  # 句子文本
-    start: URIRef  # 起始偏移
-    end: URIRef  # 结束偏移
-    sha256: URIRef  # 原始文件的 SHA-256
+    # datatype properties
+    measure: URIRef  # 指标名称 — measure (rdf:langString)
+    value: URIRef  # 数值 — value (xsd:decimal)
+    unit: URIRef  # 单位 — unit (rdf:langString)
+    qualifier: URIRef  # 限定 — qualifier (xsd:string)
+    period: URIRef  # 时期 — period (rdfs:Literal)
+    rawText: URIRef  # 原文 — raw text (rdf:langString)
+    text: URIRef  # 句子文本 — text (rdf:langString)
+    start: URIRef  # 起始偏移 — start offset (xsd:integer)
+    end: URIRef  # 结束偏移 — end offset (xsd:integer)
+    sha256: URIRef  # 原始文件的 SHA-256 — SHA-256 of the raw file (xsd:string)
+    characters: URIRef  # 字符数 — characters (xsd:integer)
