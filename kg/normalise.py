@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from functools import lru_cache
 
 from .model import Document, Line, RawDocument
@@ -82,21 +83,41 @@ def document_id(raw: RawDocument) -> str:
 
 
 def _raw_lines(text: str) -> list[tuple[int, str, int]]:
-    """Non-blank lines as ``(raw_start, stripped_text, blank_lines_before)``."""
+    """Non-blank lines as ``(raw_start, stripped_text, blank_lines_before)``.
+
+    Page numbers and running headers (a line without sentence punctuation that
+    recurs, as a PDF page header does) count as blank.
+    """
+    lines = text.splitlines(keepends=True)
+    counts = Counter(ln.strip() for ln in lines if ln.strip())
     out: list[tuple[int, str, int]] = []
     blanks = 0
     pos = 0
-    for line in text.splitlines(keepends=True):
+    for line in lines:
         body = line.rstrip("\r\n")
         lead = len(body) - len(body.lstrip())
         stripped = body.strip()
-        if not stripped or _PAGE_NUMBER.match(stripped):
+        running_header = counts[stripped] >= 2 and not _is_prose(stripped) and len(stripped) >= 6
+        if not stripped or _PAGE_NUMBER.match(stripped) or running_header:
             blanks += 1
         else:
             out.append((pos + lead, stripped, blanks))
             blanks = 0
         pos += len(line)
     return out
+
+
+def _wrap_width(lines: list[tuple[int, str, int]]) -> int | None:
+    """The width at which a PDF-style text was hard-wrapped, if it was.
+
+    Most long lines of such a text have the same length.
+    """
+    lengths = Counter(len(body) for _, body, _ in lines if len(body) >= 16)
+    if not lengths:
+        return None
+    width, n = lengths.most_common(1)[0]
+    near = sum(c for w, c in lengths.items() if abs(w - width) <= 1)
+    return width if n >= 3 and near >= 0.4 * sum(lengths.values()) else None
 
 
 def _is_prose(line: str) -> bool:
@@ -109,6 +130,7 @@ def normalise(raw: RawDocument) -> Document:
     offsets: list[int] = []
     lines: list[Line] = []
     raw_lines = _raw_lines(raw.text)
+    width = _wrap_width(raw_lines)
     joined_to_previous = False
     for i, (raw_start, body, blanks) in enumerate(raw_lines):
         if chars and not joined_to_previous:
@@ -119,12 +141,9 @@ def normalise(raw: RawDocument) -> Document:
             chars.append(_safe_char(ch))
             offsets.append(raw_start + k)
         nxt = raw_lines[i + 1][1] if i + 1 < len(raw_lines) else ""
-        joins = (
-            _is_prose(body)
-            and not body.endswith(_TERMINAL)
-            and bool(nxt)
-            and (_is_prose(nxt) or nxt.endswith(_TERMINAL))
-            and not nxt[0].isspace()
+        joins = bool(nxt) and not body.endswith(_TERMINAL) and (
+            (_is_prose(body) and (_is_prose(nxt) or nxt.endswith(_TERMINAL)))
+            or (width is not None and len(body) >= width - 1)
         )
         if joined_to_previous:
             lines.pop()

@@ -40,3 +40,14 @@ def test_traditional_characters_are_matched_in_simplified_form_with_the_same_len
 def test_page_numbers_are_dropped():
     doc = _doc("近年来，园区发展迅速，\n- 3 -\n企业数量增长。")
     assert "3" not in doc.text
+
+
+def test_hard_wrapped_pdf_text_with_running_headers_is_rejoined():
+    body = ("近年来安远经济技术开发区坚持创新驱动发展战略不断完善科技型中小企业梯度培育链条已建成省级科技企业孵化器"
+            "三家和国家博士后科研工作站两家去年实现成果转化十五项全区高新技术企业达到四十八家科技型中小企业八十五家")
+    lines = [body[i:i + 30] for i in range(0, len(body), 30)]
+    lines[-1] += "。"
+    raw = "\n".join(lines[:2] + ["", "— 1 —", "赣南日报  2024年9月30日  第3版", ""] + lines[2:4]
+                    + ["", "赣南日报  2024年9月30日  第3版", ""] + lines[4:])
+    doc = _doc(raw)
+    assert doc.text == body + "。"
