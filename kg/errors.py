@@ -22,6 +22,7 @@ __all__ = [
     "GraphFileError",
     "GoldFileError",
     "OutputError",
+    "EndpointError",
 ]
 
 
@@ -73,3 +74,15 @@ class OutputError(KgError):
     """An output file cannot be written."""
 
     exit_code = 5
+
+
+class EndpointError(KgError):
+    """A remote SPARQL endpoint or graph store cannot be reached, or refuses the request."""
+
+    exit_code = 6
+
+
+class FormatError(KgError):
+    """An output format that ``kg`` does not write."""
+
+    exit_code = 2

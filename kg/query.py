@@ -1,4 +1,10 @@
-"""Querying graphs with SPARQL, and printing results for people and programs.
+"""Querying graphs with SPARQL: sources, saved questions, safe parameters, and result formats.
+
+A query runs against a :class:`Source`: graph files in memory (:class:`GraphSource`, rdflib), the
+embedded store (:class:`kg.store.StoreSource`, Oxigraph) or a remote endpoint
+(:class:`kg.remote.EndpointSource`). Every source returns the same :class:`Table` of rdflib terms, with
+literals in one canonical form (``143`` for the decimal ``143.0``, plain strings for ``xsd:string``), so
+one query gives the same rows everywhere.
 
 >>> import kg
 >>> from kg.graph import to_networkx
@@ -9,6 +15,13 @@
 name
 --------
 京东集团
+
+Saved questions ship with the package and take parameters, bound as RDF terms in a ``VALUES`` block:
+
+>>> print(format_table(run_saved(GraphSource(g), "introductions", {"zone": "萍乡经济技术开发区"})))
+introducedBy        introduced  class       sentence
+------------------  ----------  ----------  --------------------------------
+萍乡经济技术开发区  京东集团    Enterprise  萍乡经济技术开发区引进京东集团。
 """
 
 from __future__ import annotations
@@ -16,16 +29,27 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from importlib import resources
+from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import quoteattr
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
-from .errors import QueryError
+from .errors import QueryError, ResourceError
 from .vocab import ZKG, ZKGR
 
-__all__ = ["Table", "run_query", "format_table", "format_csv", "format_json", "PREFIXES"]
+__all__ = [
+    "Table", "Source", "GraphSource", "run_query", "PREFIXES",
+    "SavedQuery", "Param", "saved_queries", "saved_query", "bind_params", "run_saved",
+    "sparql_term", "inject_values", "canonical_term", "prefix_line", "syntax_error",
+    "format_table", "format_csv", "format_json", "format_xml", "format_tsv",
+]
 
 #: Prefixes every query may use without declaring them.
 PREFIXES = {"zkg": ZKG._NS, "zkgr": ZKGR, "rdf": RDF, "rdfs": RDFS, "skos": SKOS, "prov": PROV,
@@ -34,15 +58,188 @@ PREFIXES = {"zkg": ZKG._NS, "zkgr": ZKGR, "rdf": RDF, "rdfs": RDFS, "skos": SKOS
 
 @dataclass
 class Table:
-    """A SELECT result: variable names and rows of RDF terms (None where unbound)."""
+    """A SELECT result: variable names and rows of RDF terms (None where unbound).
+
+    ``boolean`` is set for ASK; ``truncated`` when a row limit cut the rows; ``notes`` are remarks for
+    the user (a parameter that named nothing).
+    """
 
     variables: list[str]
     rows: list[tuple]
     boolean: bool | None = None
+    truncated: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+# --- terms --------------------------------------------------------------------------------------
+
+_XSD_STRING = str(XSD.string)
+_RDF_LANGSTRING = str(RDF.langString)
+_XSD_DECIMAL = str(XSD.decimal)
+
+
+def make_literal(value: str, *, lang: str | None = None, datatype: str | None = None) -> Literal:
+    """An rdflib literal in the canonical form every source returns.
+
+    >>> make_literal("143.0", datatype="http://www.w3.org/2001/XMLSchema#decimal")
+    rdflib.term.Literal('143', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#decimal'))
+    >>> make_literal("萍乡", datatype="http://www.w3.org/2001/XMLSchema#string")
+    rdflib.term.Literal('萍乡')
+    """
+    if lang:
+        return Literal(value, lang=lang)
+    if not datatype or datatype in (_XSD_STRING, _RDF_LANGSTRING):
+        return Literal(value)
+    if datatype == _XSD_DECIMAL:
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            return Literal(value, datatype=URIRef(datatype))
+        if number.is_finite():
+            text = format(number.normalize(), "f")
+            return Literal(text if text != "-0" else "0", datatype=XSD.decimal)
+    return Literal(value, datatype=URIRef(datatype))
+
+
+def canonical_term(term):
+    """``term`` with a literal in canonical form (see :func:`make_literal`); other terms unchanged."""
+    if isinstance(term, Literal):
+        return make_literal(str(term), lang=term.language, datatype=str(term.datatype) if term.datatype else None)
+    return term
+
+
+_IRI = re.compile(r"[^<>\"{}|^`\\\x00-\x20]*")
+_LANG = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
+_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def sparql_term(term: URIRef | Literal) -> str:
+    """The SPARQL text of an RDF term, escaped so that no text can break out of it.
+
+    >>> sparql_term(Literal('萍乡"} DROP ALL', lang="zh"))
+    '"萍乡\\\\"} DROP ALL"@zh'
+    >>> sparql_term(URIRef("https://w3id.org/zonekg/id/zone/萍乡经济技术开发区"))
+    '<https://w3id.org/zonekg/id/zone/萍乡经济技术开发区>'
+    """
+    if isinstance(term, URIRef):
+        if not _IRI.fullmatch(str(term)):
+            raise QueryError(f"not a valid IRI: {str(term)[:100]!r}")
+        return f"<{term}>"
+    if isinstance(term, Literal):
+        text = str(term).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+        if term.language:
+            if not _LANG.fullmatch(term.language):
+                raise QueryError(f"not a valid language tag: {term.language[:20]!r}")
+            return f'"{text}"@{term.language}'
+        if term.datatype and str(term.datatype) != _XSD_STRING:
+            return f'"{text}"^^{sparql_term(URIRef(term.datatype))}'
+        return f'"{text}"'
+    raise QueryError(f"cannot bind {type(term).__name__} as a parameter")
+
+
+# --- query text ---------------------------------------------------------------------------------
+
+_STRING = re.compile(r"'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"", re.S)
+
+
+def _where_brace(sparql: str) -> int:
+    """Offset just after the ``{`` that opens the query's WHERE group (skipping comments, strings, IRIs)."""
+    i, n = 0, len(sparql)
+    while i < n:
+        ch = sparql[i]
+        if ch == "#":
+            end = sparql.find("\n", i)
+            i = n if end < 0 else end
+        elif ch in "'\"":
+            m = _STRING.match(sparql, i)
+            i = m.end() if m else i + 1
+        elif ch == "<":
+            m = _IRI.match(sparql, i + 1)
+            i = m.end() + 1 if m and m.end() < n and sparql[m.end()] == ">" else i + 1
+        elif ch == "{":
+            return i + 1
+        else:
+            i += 1
+    raise QueryError("cannot bind parameters: the query has no WHERE { … } group")
+
+
+def inject_values(sparql: str, bindings: dict[str, list]) -> str:
+    """Bind variables by a ``VALUES`` block at the start of the WHERE group, on the same line.
+
+    Terms are written by :func:`sparql_term`, so user text can only ever be one RDF term; an empty
+    list binds to nothing (no rows). Line numbers in error messages stay those of the original text.
+
+    >>> inject_values("SELECT ?e WHERE { ?e rdfs:label ?name }", {"name": [Literal("京东集团", lang="zh")]})
+    'SELECT ?e WHERE { VALUES ?name { "京东集团"@zh } ?e rdfs:label ?name }'
+    """
+    if not bindings:
+        return sparql
+    blocks = []
+    for var, terms in bindings.items():
+        if not _VAR.fullmatch(var):
+            raise QueryError(f"not a valid variable name: {var[:40]!r}")
+        blocks.append(f"VALUES ?{var} {{ {' '.join(sparql_term(t) for t in terms)}{' ' if terms else ''}}}")
+    at = _where_brace(sparql)
+    return f"{sparql[:at]} {' '.join(blocks)}{sparql[at:]}"
+
+
+def prefix_line(sparql: str) -> str:
+    """The predefined prefixes the query does not declare itself, as declarations on one line.
+
+    Put in front of the query's first line, line numbers of errors stay right.
+
+    >>> prefix_line("PREFIX zkg: <https://w3id.org/zonekg/ontology#> SELECT * { ?s rdfs:label ?o }").count("PREFIX")
+    7
+    """
+    declared = {m.group(1) for m in re.finditer(r"(?i)\bPREFIX\s+([A-Za-z][\w.-]*)?\s*:", sparql)}
+    return "".join(f"PREFIX {p}: <{ns}> " for p, ns in PREFIXES.items() if p not in declared)
+
+
+def syntax_error(message: str) -> QueryError:
+    """A :class:`QueryError` naming line and column from a parser's ``error at LINE:COLUMN: …`` message.
+
+    >>> str(syntax_error("error at 2:16: expected one of LATERAL, SERVICE"))
+    'SPARQL syntax error at line 2, column 16: expected one of LATERAL, SERVICE'
+    """
+    m = re.search(r"(?:error )?at (\d+):(\d+)(?::|,)?\s*(.*)", message, re.S)
+    if m:
+        return QueryError(f"SPARQL syntax error at line {m.group(1)}, column {m.group(2)}: {m.group(3).strip()[:300]}")
+    return QueryError(f"SPARQL syntax error: {message.strip()[:300]}")
+
+
+# --- sources ------------------------------------------------------------------------------------
+
+
+class Source:
+    """Somewhere SPARQL SELECT and ASK queries run: a graph in memory, a store or an endpoint."""
+
+    #: What the user named, for messages (a file, a folder, a URL).
+    name: str = "graph"
+
+    def query(self, sparql: str, *, limit: int | None = None) -> Table:  # pragma: no cover - interface
+        """Run a SELECT or ASK query; at most ``limit`` rows (``Table.truncated`` tells)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release what the source holds (connections, file locks)."""
+
+
+class GraphSource(Source):
+    """An rdflib graph in memory: graph files loaded with :func:`kg.rdf.load_rdf`."""
+
+    def __init__(self, graph: Graph, name: str = "graph") -> None:
+        self.graph = graph
+        self.name = name
+
+    def query(self, sparql: str, *, limit: int | None = None) -> Table:
+        table = run_query(self.graph, sparql)
+        if limit is not None and len(table.rows) > limit:
+            table.rows, table.truncated = table.rows[:limit], True
+        return table
 
 
 def run_query(g: Graph, sparql: str) -> Table:
-    """Run a SELECT or ASK query; a syntax error names the line and column."""
+    """Run a SELECT or ASK query on an rdflib graph; a syntax error names the line and column."""
     from pyparsing import ParseException
 
     try:
@@ -56,7 +253,186 @@ def run_query(g: Graph, sparql: str) -> Table:
     if result.type != "SELECT":
         raise QueryError("only SELECT and ASK queries are supported here")
     variables = [str(v) for v in result.vars]
-    return Table(variables, [tuple(row) for row in result])
+    return Table(variables, [tuple(canonical_term(t) for t in row) for row in result])
+
+
+# --- saved questions ----------------------------------------------------------------------------
+
+PARAM_KINDS = ("entity", "text", "integer", "iri", "property")
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter of a saved query: it binds the variable ``?name``.
+
+    Kinds: ``entity`` (a name, alias or IRI; names are looked up to the IRIs of the entities that carry
+    them), ``text`` (a plain string), ``integer``, ``iri`` and ``property`` (``introduced`` stands for
+    ``zkg:introduced``).
+    """
+
+    name: str
+    kind: str
+    description: str = ""
+    optional: bool = True
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class SavedQuery:
+    """A question shipped in ``kg/resources/queries/NAME.rq``; its comment header says what it answers."""
+
+    name: str
+    title: str
+    description: str
+    params: tuple[Param, ...]
+    text: str
+
+
+_PARAM_LINE = re.compile(r"@param\s+(\w+)\s+(\w+)\s+(optional|required|default=\S+)\s*(.*)")
+
+
+def parse_saved(name: str, text: str) -> SavedQuery:
+    """Read the comment header of a saved query: a title line, a description, ``@param`` lines.
+
+    >>> q = parse_saved("demo", "# Demo\\n#\\n# What it answers.\\n# @param zone entity optional  the zone\\nSELECT * {}")
+    >>> q.title, q.params[0].name, q.params[0].kind
+    ('Demo', 'zone', 'entity')
+    """
+    header = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        header.append(line[1:].strip())
+    if not header or not header[0]:
+        raise ResourceError(f"saved query {name}: the first line must be a comment with its title")
+    params, description = [], []
+    for line in header[1:]:
+        if line.startswith("@param"):
+            m = _PARAM_LINE.fullmatch(line)
+            if not m or m.group(2) not in PARAM_KINDS:
+                raise ResourceError(f"saved query {name}: bad parameter line {line!r} "
+                                    f"(want: @param NAME {'|'.join(PARAM_KINDS)} optional|required|default=VALUE TEXT)")
+            flag = m.group(3)
+            params.append(Param(m.group(1), m.group(2), m.group(4).strip(), optional=flag != "required",
+                                default=flag[len("default="):] if flag.startswith("default=") else None))
+        elif line.startswith("Columns:"):
+            continue
+        elif line or description:
+            description.append(line)
+    return SavedQuery(name, header[0], " ".join(" ".join(description).split()), tuple(params), text)
+
+
+@cache
+def saved_queries() -> dict[str, SavedQuery]:
+    """Every saved query shipped in the package, by name (the file name without ``.rq``).
+
+    >>> "enterprises-of-zone" in saved_queries()
+    True
+    """
+    folder = resources.files("kg") / "resources" / "queries"
+    out = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".rq"):
+            name = entry.name[:-3]
+            out[name] = parse_saved(name, entry.read_text(encoding="utf-8"))
+    return out
+
+
+def saved_query(name: str) -> SavedQuery:
+    """The saved query ``name``; an unknown name lists the available ones."""
+    queries = saved_queries()
+    if name not in queries:
+        raise QueryError(f"no saved query named {name!r}; available: {', '.join(queries)}")
+    return queries[name]
+
+
+def _iri_value(value: str) -> URIRef | None:
+    """``value`` as an IRI if it is written as one (``<…>``, ``http(s)://…``, ``zkgr:…``), else None."""
+    value = value.strip()
+    if value.startswith("<") and value.endswith(">"):
+        value = value[1:-1]
+    elif ":" in value and value.split(":", 1)[0] in PREFIXES and not value.startswith(("http:", "https:")):
+        prefix, local = value.split(":", 1)
+        value = str(PREFIXES[prefix]) + local
+    elif not re.match(r"(?i)(https?|urn|file):", value):
+        return None
+    if not _IRI.fullmatch(value):
+        raise QueryError(f"not a valid IRI: {value[:100]!r}")
+    return URIRef(value)
+
+
+def _lookup(source: Source, param: Param, value: str) -> list[URIRef]:
+    """The entities whose name or alias is ``value`` (language-tagged ``@zh`` or plain)."""
+    values = [Literal(value, lang="zh"), Literal(value)]
+    sparql = inject_values("SELECT DISTINCT ?e WHERE { ?e <%s>|<%s> ?name } ORDER BY ?e" % (RDFS.label, SKOS.altLabel),
+                           {"name": values})
+    table = source.query(sparql)
+    return [row[0] for row in table.rows if isinstance(row[0], URIRef)]
+
+
+def bind_params(saved: SavedQuery, values: dict[str, str], source: Source) -> tuple[str, list[str]]:
+    """The text of ``saved`` with its parameters bound, and notes for the user.
+
+    ``entity`` parameters given by name are looked up in ``source``; a name that matches nothing binds
+    to nothing (no rows) and adds a note.
+    """
+    known = {p.name: p for p in saved.params}
+    for name in values:
+        if name not in known:
+            takes = ", ".join(known) or "no parameters"
+            raise QueryError(f"saved query {saved.name} has no parameter {name!r} (it takes: {takes})")
+    bindings: dict[str, list] = {}
+    notes = []
+    for p in saved.params:
+        value = values.get(p.name, p.default)
+        if value is None:
+            if not p.optional:
+                raise QueryError(f"saved query {saved.name} needs --param {p.name}=… ({p.description})")
+            continue
+        bindings[p.name], note = _param_terms(p, value, source)
+        if note:
+            notes.append(note)
+    return inject_values(saved.text, bindings), notes
+
+
+def _param_terms(p: Param, value: str, source: Source) -> tuple[list, str | None]:
+    if p.kind == "integer":
+        try:
+            return [Literal(int(value.strip()))], None
+        except ValueError:
+            raise QueryError(f"parameter {p.name} wants an integer, not {value!r}") from None
+    if p.kind == "text":
+        return [Literal(value)], None
+    iri = _iri_value(value)
+    if p.kind == "iri":
+        if iri is None:
+            raise QueryError(f"parameter {p.name} wants an IRI, not {value!r}")
+        return [iri], None
+    if p.kind == "property":
+        if iri is None:
+            local = value.strip()
+            if local in ("a", "type"):
+                return [RDF.type], None
+            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", local):
+                raise QueryError(f"parameter {p.name} wants a property name (introduced, hasHonor …) or IRI, not {value!r}")
+            return [URIRef(ZKG._NS + local)], None
+        return [iri], None
+    if iri is not None:
+        return [iri], None
+    found = _lookup(source, p, value.strip())
+    return found, None if found else f"no entity is named {value.strip()!r} (parameter {p.name})"
+
+
+def run_saved(source: Source, name: str, params: dict[str, str] | None = None, *, limit: int | None = None) -> Table:
+    """Run the saved query ``name`` with ``params`` (parameter name → value as the user wrote it)."""
+    saved = saved_query(name)
+    sparql, notes = bind_params(saved, params or {}, source)
+    table = source.query(sparql, limit=limit)
+    table.notes.extend(notes)
+    return table
+
+
+# --- formats ------------------------------------------------------------------------------------
 
 
 def _text(term) -> str:
@@ -82,14 +458,42 @@ def format_table(table: Table) -> str:
     return "\n".join(out)
 
 
-def format_csv(table: Table, *, delimiter: str = ",") -> str:
-    """CSV (or TSV with ``delimiter="\\t"``) with a header row."""
+def format_csv(table: Table, *, delimiter: str = ",", lineterminator: str = "\n") -> str:
+    """CSV (or TSV with ``delimiter="\\t"``) with a header row: values only, as in SPARQL 1.1 CSV results."""
     buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator=lineterminator)
+    if table.boolean is not None:
+        writer.writerow(["ask"])
+        writer.writerow(["true" if table.boolean else "false"])
+        return buf.getvalue()
     writer.writerow(table.variables)
     for row in table.rows:
         writer.writerow([_text(v) for v in row])
     return buf.getvalue()
+
+
+def _tsv_term(term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    if isinstance(term, Literal) and term.datatype == XSD.integer and re.fullmatch(r"[+-]?\d+", str(term)):
+        return str(term)
+    return sparql_term(term).replace("\t", "\\t")
+
+
+def format_tsv(table: Table) -> str:
+    """SPARQL 1.1 TSV results: ``?var`` headers and terms in SPARQL syntax (``<iri>``, ``"text"@zh``).
+
+    >>> print(format_tsv(Table(["name"], [(Literal("京东集团", lang="zh"),)])), end="")
+    ?name
+    "京东集团"@zh
+    """
+    if table.boolean is not None:
+        return "?ask\n" + ("true" if table.boolean else "false") + "\n"
+    lines = ["\t".join(f"?{v}" for v in table.variables)]
+    lines += ["\t".join(_tsv_term(t) for t in row) for row in table.rows]
+    return "\n".join(lines) + "\n"
 
 
 def _json_term(term) -> dict:
@@ -112,3 +516,36 @@ def format_json(table: Table) -> str:
     bindings = [{v: _json_term(t) for v, t in zip(table.variables, row) if t is not None} for row in table.rows]
     return json.dumps({"head": {"vars": table.variables}, "results": {"bindings": bindings}}, ensure_ascii=False,
                       indent=1)
+
+
+def _xml_term(term) -> str:
+    if isinstance(term, URIRef):
+        return f"<uri>{xml_escape(str(term))}</uri>"
+    if isinstance(term, BNode):
+        return f"<bnode>{xml_escape(str(term))}</bnode>"
+    attrs = ""
+    if term.language:
+        attrs = f" xml:lang={quoteattr(term.language)}"
+    elif term.datatype:
+        attrs = f" datatype={quoteattr(str(term.datatype))}"
+    return f"<literal{attrs}>{xml_escape(str(term))}</literal>"
+
+
+def format_xml(table: Table) -> str:
+    """SPARQL Query Results XML.
+
+    >>> print(format_xml(Table(["n"], [(Literal("<京东>"),)])).splitlines()[4])
+      <result><binding name="n"><literal>&lt;京东&gt;</literal></binding></result>
+    """
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
+    if table.boolean is not None:
+        out += ["<head/>", f"<boolean>{'true' if table.boolean else 'false'}</boolean>", "</sparql>"]
+        return "\n".join(out) + "\n"
+    out.append("<head>" + "".join(f"<variable name={quoteattr(v)}/>" for v in table.variables) + "</head>")
+    out.append("<results>")
+    for row in table.rows:
+        cells = "".join(f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
+                        for v, t in zip(table.variables, row) if t is not None)
+        out.append(f"  <result>{cells}</result>")
+    out += ["</results>", "</sparql>"]
+    return "\n".join(out) + "\n"

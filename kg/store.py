@@ -1,0 +1,254 @@
+"""The embedded store: an Oxigraph database on disk, one named graph per document.
+
+``kg build --store DIR`` writes each document's triples into the named graph of that document (its
+IRI), replacing what an earlier build wrote there, so a store grows article by article and a rebuilt
+article never leaves stale triples behind. ``kg query --store DIR`` and ``kg serve --store DIR`` read it;
+queries see the union of all graphs as their default graph.
+
+>>> import tempfile
+>>> folder = tempfile.mkdtemp()
+>>> g = new_graph_from_turtle('''
+...   <zone/萍乡经济技术开发区> a zkg:DevelopmentZone ; rdfs:label "萍乡经济技术开发区"@zh ;
+...       zkg:evidence <evidence/d1-0-9> .
+...   <evidence/d1-0-9> a zkg:Evidence ; prov:wasDerivedFrom <document/d1> .''')
+>>> write_store(g, folder)
+{'https://w3id.org/zonekg/id/document/d1': 5}
+>>> source = StoreSource.open(folder)
+>>> source.query("SELECT ?name WHERE { ?z a zkg:DevelopmentZone ; rdfs:label ?name }").rows
+[(rdflib.term.Literal('萍乡经济技术开发区', lang='zh'),)]
+>>> source.close()
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDF
+
+from .errors import GraphFileError, OutputError, QueryError
+from .query import PREFIXES, Source, Table, make_literal, syntax_error
+from .vocab import ZKG, ZKGR
+
+__all__ = ["StoreSource", "write_store", "split_by_document", "load_into_memory", "SHARED_GRAPH",
+           "new_graph_from_turtle"]
+
+#: The named graph for triples that belong to no document (pushed and stored like a document's).
+SHARED_GRAPH = str(ZKGR) + "graph/shared"
+
+
+def new_graph_from_turtle(turtle: str) -> Graph:
+    """An rdflib graph from Turtle that may use the predefined prefixes; relative IRIs are instances (``zkgr:``)."""
+    head = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in PREFIXES.items())
+    return Graph().parse(data=head + turtle, format="turtle", publicID=str(ZKGR))
+
+
+def split_by_document(g: Graph) -> dict[str | None, list[tuple]]:
+    """The triples of ``g`` by the document they come from (``None``: from no document).
+
+    A document's evidence, indicators and statements go to that document; an entity's type, label and
+    aliases go to every document that mentions it; a plain relation triple goes to the documents of
+    the statements that assert it; ``zkg:evidence`` and ``zkg:hasIndicator`` links go with their object.
+    """
+    doc_of: dict = {}
+    for ev, doc in g.subject_objects(PROV.wasDerivedFrom):
+        doc_of[ev] = doc
+    for doc in g.subjects(RDF.type, ZKG.Document):
+        doc_of[doc] = doc
+    docs_of: dict = defaultdict(set)
+    for node, ev in g.subject_objects(ZKG.evidence):
+        if ev in doc_of:
+            docs_of[node].add(doc_of[ev])
+    for node, doc in doc_of.items():
+        docs_of[node].add(doc)
+    asserted: dict = defaultdict(set)
+    for st in g.subjects(RDF.type, RDF.Statement):
+        s, p, o = g.value(st, RDF.subject), g.value(st, RDF.predicate), g.value(st, RDF.object)
+        asserted[(s, p, o)] |= docs_of.get(st, set())
+    out: dict[str | None, list[tuple]] = defaultdict(list)
+    for triple in g:
+        s, p, o = triple
+        if p in (ZKG.evidence, PROV.wasDerivedFrom):
+            docs = docs_of.get(o) or docs_of.get(s, set())
+        elif p == ZKG.hasIndicator:
+            docs = docs_of.get(o) or docs_of.get(s, set())
+        elif (s, p, o) in asserted:
+            docs = asserted[(s, p, o)]
+        else:
+            docs = docs_of.get(s, set())
+        if not docs:
+            out[None].append(triple)
+        for doc in docs:
+            out[str(doc)].append(triple)
+    return dict(out)
+
+
+def _ox_term(term):
+    import pyoxigraph as ox
+
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def _rdflib_term(term):
+    import pyoxigraph as ox
+
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        return make_literal(term.value, lang=term.language, datatype=term.datatype.value if term.datatype else None)
+    return Literal(str(term))  # RDF 1.2 triple terms: shown as text
+
+
+def write_store(g: Graph, path: str | Path) -> dict[str, int]:
+    """Write ``g`` into the store at ``path``, one named graph per document, replacing those graphs.
+
+    Returns the number of triples written per graph. Triples from no document go to :data:`SHARED_GRAPH`.
+    """
+    import pyoxigraph as ox
+
+    try:
+        store = ox.Store(str(path))
+    except OSError as err:
+        raise OutputError(f"{path}: cannot open the store for writing ({err})") from None
+    try:
+        written = {}
+        for doc, triples in sorted(split_by_document(g).items(), key=lambda kv: kv[0] or ""):
+            name = ox.NamedNode(doc or SHARED_GRAPH)
+            store.remove_graph(name)
+            store.extend(ox.Quad(_ox_term(s), _ox_term(p), _ox_term(o), name) for s, p, o in triples)
+            written[name.value] = len(triples)
+        store.flush()
+        return written
+    except OSError as err:
+        raise OutputError(f"{path}: cannot write the store ({err})") from None
+    finally:
+        del store
+
+
+def load_into_memory(paths: Iterable[str | Path]):
+    """An in-memory Oxigraph store holding graph files (format from the file ending)."""
+    import pyoxigraph as ox
+
+    from .rdf import RDF_FORMATS
+
+    store = ox.Store()
+    for path in paths:
+        path = Path(path)
+        if not path.is_file():
+            raise GraphFileError(f"{path}: no such graph file")
+        fmt = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "nquads": ox.RdfFormat.N_QUADS,
+               "trig": ox.RdfFormat.TRIG, "json-ld": ox.RdfFormat.JSON_LD, "xml": ox.RdfFormat.RDF_XML,
+               "n3": ox.RdfFormat.N3}[RDF_FORMATS.get(path.suffix.lower(), "turtle")]
+        try:
+            store.bulk_load(path=str(path), format=fmt)
+        except (SyntaxError, ValueError) as err:
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise GraphFileError(f"{path}: not a readable graph ({first[:200]})") from None
+        except OSError as err:
+            raise GraphFileError(f"{path}: cannot read ({err})") from None
+    return store
+
+
+class StoreSource(Source):
+    """An Oxigraph store: on disk (:meth:`open`) or in memory (:meth:`from_files`).
+
+    Queries see the union of all named graphs as the default graph, unless ``default_graphs`` are named.
+    """
+
+    def __init__(self, store, name: str = "store") -> None:
+        self.store = store
+        self.name = name
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, path: str | Path) -> StoreSource:
+        """Open the store a ``kg build --store DIR`` wrote, read-only."""
+        import pyoxigraph as ox
+
+        folder = Path(path)
+        if not folder.is_dir() or not (folder / "CURRENT").is_file():
+            raise GraphFileError(f"{folder}: no store there (write one with: kg build ARTICLES --store {folder})")
+        try:
+            return cls(ox.Store.read_only(str(folder)), name=str(folder))
+        except OSError as err:
+            raise GraphFileError(f"{folder}: cannot open the store ({str(err).splitlines()[0][:200]})") from None
+
+    @classmethod
+    def from_files(cls, paths: Iterable[str | Path]) -> StoreSource:
+        """Graph files loaded into an in-memory store."""
+        paths = list(paths)
+        return cls(load_into_memory(paths), name=", ".join(str(p) for p in paths))
+
+    def query(self, sparql: str, *, limit: int | None = None, default_graphs: list[str] | None = None,
+              named_graphs: list[str] | None = None, deadline: float | None = None) -> Table:
+        """Run a SELECT or ASK query; stop early after ``limit`` rows or past ``deadline`` (``time.monotonic``)."""
+        import pyoxigraph as ox
+
+        kwargs: dict = {"prefixes": {p: str(ns) for p, ns in PREFIXES.items()}}
+        if default_graphs:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+        else:
+            kwargs["use_default_graph_as_union"] = True
+        if named_graphs:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        try:
+            result = self.store.query(sparql, **kwargs)
+        except SyntaxError as err:
+            raise syntax_error(str(err)) from None
+        except (OSError, ValueError) as err:
+            raise QueryError(f"SPARQL query failed: {str(err).splitlines()[0][:300]}") from None
+        if isinstance(result, ox.QueryBoolean):
+            return Table(["ask"], [(Literal(bool(result)),)], boolean=bool(result))
+        if isinstance(result, ox.QueryTriples):
+            raise QueryError("only SELECT and ASK queries are supported here")
+        variables = [v.value for v in result.variables]
+        rows, truncated = [], False
+        try:
+            for solution in result:
+                if limit is not None and len(rows) >= limit:
+                    truncated = True
+                    break
+                if deadline is not None and time.monotonic() > deadline:
+                    raise QueryError("the query ran out of time")
+                rows.append(tuple(_rdflib_term(solution[i]) for i in range(len(variables))))
+        except (OSError, ValueError) as err:
+            raise QueryError(f"SPARQL query failed: {str(err).splitlines()[0][:300]}") from None
+        return Table(variables, rows, truncated=truncated)
+
+    def construct(self, sparql: str, *, default_graphs: list[str] | None = None) -> bytes:
+        """Run a CONSTRUCT or DESCRIBE query and return N-Triples."""
+        import pyoxigraph as ox
+
+        kwargs: dict = {"prefixes": {p: str(ns) for p, ns in PREFIXES.items()}}
+        if default_graphs:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+        else:
+            kwargs["use_default_graph_as_union"] = True
+        try:
+            result = self.store.query(sparql, **kwargs)
+        except SyntaxError as err:
+            raise syntax_error(str(err)) from None
+        if not isinstance(result, ox.QueryTriples):
+            raise QueryError("not a CONSTRUCT or DESCRIBE query")
+        return ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
+
+    def close(self) -> None:
+        self.store = None
