@@ -422,9 +422,9 @@ def _split_items(view: SentenceView, start: int, end: int, *, open_end: bool = T
     if not spans:
         return []
     # a quoted item is the quote (开展“A”“B”等活动)
-    for span in spans:
+    for k, span in enumerate(spans):
         q = text.rfind("“", span[0], span[1])
-        if span[1] > span[0] and text[span[1] - 1] == "”" and q >= 0:
+        if span[1] > span[0] and text[span[1] - 1] == "”" and q >= 0 and (k == 0 or q == span[0]):
             span[0] = q
     # the first item begins after the last boundary word before it
     first_end = spans[0][1]

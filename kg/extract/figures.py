@@ -105,7 +105,7 @@ def _measure_before(view: SentenceView, pos: int, *, share: bool, excluded=()) -
     text = view.text
     start = pos
     pieces = view.pieces_before(pos)
-    while pieces and (pieces[0][1] in _LINK or pieces[0][1] in ("即", "已", "将", "可", "共", "仅")):
+    while pieces and (pieces[0][1] in _LINK or pieces[0][1] in ("即", "已", "将", "可", "共", "仅", "预计", "有望")):
         pos = pieces.pop(0)[0]
         start = pos
     for piece_start, piece in pieces:
@@ -155,8 +155,14 @@ def _measure_after(view: SentenceView, pos: int) -> str:
     return text[pos:end].strip("“”\"")
 
 
-def find_figures(view: SentenceView, excluded: list[tuple[int, int]] = ()) -> list[Figure]:
-    """Figures of one sentence; spans in ``excluded`` (names, quotes) are skipped."""
+def find_figures(view: SentenceView, excluded: list[tuple[int, int]] = (),
+                 names: list[tuple[int, int]] = ()) -> list[Figure]:
+    """Figures of one sentence.
+
+    Numbers inside ``excluded`` or ``names`` spans (names of things: 十二条奖励政策)
+    are not figures; a measure may hold a name (天使投资引导基金支持) but stops at an
+    ``excluded`` span (the zone: 五里工业园区在建项目 → 在建项目).
+    """
     text = view.text
     out: list[Figure] = []
     period = None
@@ -165,7 +171,7 @@ def find_figures(view: SentenceView, excluded: list[tuple[int, int]] = ()) -> li
         period = pm.group(0)
     for m in _figure_pattern().finditer(text):
         s, e = m.span()
-        if any(a <= s < b or a < e <= b for a, b in excluded) or view.in_quote(s):
+        if any(a <= s < b or a < e <= b for a, b in (*excluded, *names)) or view.in_quote(s):
             continue
         num_start = m.start("pct") if m.group("pct") else m.start("num")
         prev = text[num_start - 1 : num_start]

@@ -64,6 +64,7 @@ def find_relations(doc: Document) -> list[Relation]:
             relations[key] = Relation(subject, predicate, obj, ev, rule)
 
     stated: dict[str, set[str]] = defaultdict(set)  # object key -> predicates given by a cue
+    supporters: set[str] = set()  # funds and programmes that support someone are not the zone's platforms
     for sentence in doc.sentences:
         mentions = by_sentence.get(sentence.index, [])
         if not mentions:
@@ -85,6 +86,15 @@ def find_relations(doc: Document) -> list[Relation]:
                     lo = max(doc.match_text.rfind(c, sentence.start, pos) for c in "，；：") - 1
                     lo, hi = max(lo, sentence.start - 1), pos
                     subject = context_zone(doc, pos)
+                got = doc.match_text.rfind("获得", max(sentence.start, pos - 24), pos)
+                if cue.predicate == "supports" and got >= 0:  # A获得B200万元支持: B supports A
+                    agents = [key for m, key in mentions if got < m.start < pos]
+                    patients = [key for m, key in mentions if m.start < got and _class(doc, key) in cue.object_classes]
+                    if agents and patients:
+                        add(agents[0], cue.predicate, patients[0], sentence.index, f"cue:{cue.word}")
+                        stated[patients[0]].add(cue.predicate)
+                        supporters.add(agents[0])
+                    continue
                 by = doc.match_text.rfind("由", max(sentence.start, pos - 8), pos)
                 if by >= 0:  # passive: 大赛已由高新区连续举办 — the object stands before 由
                     agent = [key for m, key in mentions if by < m.start < pos and _class(doc, key) in cue.subject_classes]
@@ -96,7 +106,7 @@ def find_relations(doc: Document) -> list[Relation]:
                     if lo < m.start < hi and _group(_class(doc, key)) in object_classes:
                         add(subject, cue.predicate, key, sentence.index, f"cue:{cue.word}")
                         stated[key].add(cue.predicate)
-    _default_relations(doc, by_sentence, add, stated)
+    _default_relations(doc, by_sentence, add, stated, supporters)
     return sorted(relations.values(), key=lambda r: (r.evidence.start, r.subject, r.predicate, r.object))
 
 
@@ -134,7 +144,7 @@ def _subject_before(doc: Document, mentions: list[tuple[Mention, str]], pos: int
     return None
 
 
-def _default_relations(doc, by_sentence, add, stated) -> None:
+def _default_relations(doc, by_sentence, add, stated, supporters) -> None:
     zone_of = {}
     first_sentence: dict[str, int] = {}
     only_in_projects: set[str] = set()
@@ -157,7 +167,7 @@ def _default_relations(doc, by_sentence, add, stated) -> None:
             add(holder or zone, "hasHonor", ent.key, sentence, "default")
         elif ent.cls == "Policy" and "implementsPolicy" not in stated[ent.key]:
             add(zone, "implementsPolicy", ent.key, sentence, "default")
-        elif ent.cls == "Platform" and "hasPlatform" not in stated[ent.key]:
+        elif ent.cls == "Platform" and "hasPlatform" not in stated[ent.key] and ent.key not in supporters:
             add(zone, "hasPlatform", ent.key, sentence, "default")
         elif ent.cls == "Project" and not stated[ent.key]:
             text = doc.match_text[doc.sentences[sentence].start : doc.sentences[sentence].end]
@@ -230,8 +240,11 @@ def find_indicators(doc: Document) -> list[Indicator]:
     for sentence in doc.sentences:
         view = SentenceView.of(doc, sentence)
         mentions = by_sentence.get(sentence.index, [])
-        excluded = [(m.start - sentence.start, m.end - sentence.start) for m, _ in mentions if m.rule != ANAPHORA]
-        for fig in find_figures(view, excluded):
+        excluded = [(m.start - sentence.start, m.end - sentence.start) for m, key in mentions
+                    if m.rule == ANAPHORA or _class(doc, key) in ("DevelopmentZone", "Place")]
+        inside_names = [(m.start - sentence.start, m.end - sentence.start) for m, key in mentions
+                        if m.rule != ANAPHORA and _class(doc, key) not in ("DevelopmentZone", "Place")]
+        for fig in find_figures(view, excluded, inside_names):
             subject = _figure_subject(doc, mentions, fig)
             if subject is None:
                 continue
@@ -260,6 +273,11 @@ def _figure_subject(doc: Document, mentions, fig) -> str | None:
             if m.start == fig.after_de and _class(doc, key) in _FIGURE_SUBJECTS:
                 return key
     text = doc.match_text
+    clause_start = max(text.rfind(c, 0, fig.start) for c in "，。；：") + 1
+    if "其" in text[clause_start : fig.start]:  # 其生产车间的21道工序: 其 is the subject of the sentence
+        for m, key in mentions:
+            if m.start < fig.start and _class(doc, key) in _FIGURE_SUBJECTS + ("DevelopmentZone",) and m.rule != ANAPHORA:
+                return key
     for m, key in reversed(mentions):
         if m.start >= fig.start:
             continue
