@@ -3,7 +3,8 @@
 Exit codes: 0 success; 1 a check failed (``kg validate``) or an unexpected
 error; 2 bad input (missing, empty, binary or unreadable files, bad graph or
 gold files); 3 a broken package resource; 4 a bad SPARQL query; 5 an output
-that cannot be written; 130 interrupted.
+that cannot be written; 6 a remote endpoint that cannot be reached or refuses;
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ def cmd_build(args: argparse.Namespace) -> int:
           f"{r['indicators']} indicators, {r['triples']} triples in {r['seconds']:.2f} s")
     for p in paths.values():
         print(f"  {p}")
+    if getattr(args, "store", None):
+        from .store import write_store
+
+        written = write_store(result.graph, args.store)
+        print(f"stored {sum(written.values())} triples in {len(written)} named graph(s) of {args.store}")
     return 0
 
 
@@ -64,13 +70,68 @@ def _read_query(args: argparse.Namespace) -> str:
     return args.sparql
 
 
-def cmd_query(args: argparse.Namespace) -> int:
-    from .query import format_csv, format_json, format_table, run_query
+def _query_source(args: argparse.Namespace):
+    """The source ``kg query`` / ``kg serve`` read: graph files, the embedded store or an endpoint."""
+    if getattr(args, "endpoint", None):
+        import os
+
+        from .remote import EndpointSource
+
+        password = args.password if args.password is not None else os.environ.get("KG_ENDPOINT_PASSWORD")
+        return EndpointSource(args.endpoint, user=args.user, password=password)
+    if args.store:
+        from .store import StoreSource
+
+        return StoreSource.open(args.store)
+    from .query import GraphSource
     from .rdf import load_rdf
 
-    sparql = _read_query(args)
-    g = load_rdf(args.data)
-    table = run_query(g, sparql)
+    return GraphSource(load_rdf(args.data), name=", ".join(args.data))
+
+
+def _params(pairs: list[str]) -> dict[str, str]:
+    from .errors import QueryError
+
+    out = {}
+    for pair in pairs or []:
+        name, eq, value = pair.partition("=")
+        if not eq or not name.strip():
+            raise QueryError(f"--param wants NAME=VALUE, not {pair!r}")
+        out[name.strip()] = value
+    return out
+
+
+def _list_saved() -> int:
+    from .query import Table, format_table, saved_queries
+
+    rows = [(q.name, " ".join(f"{p.name}=" + ("…" if p.default is None else p.default) for p in q.params), q.title)
+            for q in saved_queries().values()]
+    print(format_table(Table(["name", "parameters", "answers"], rows)))
+    return 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from .errors import QueryError
+    from .query import format_csv, format_json, format_table, inject_values, iri_value, run_saved
+
+    if args.list:
+        return _list_saved()
+    if not (args.data or args.store or args.endpoint):
+        raise QueryError("say where to query: --data GRAPH …, --store DIR or --endpoint URL")
+    if args.saved and (args.sparql or args.file):
+        raise QueryError("give either --saved NAME or a query, not both")
+    source = _query_source(args)
+    try:
+        if args.saved:
+            table = run_saved(source, args.saved, _params(args.param))
+        else:
+            from rdflib import Literal
+
+            sparql = _read_query(args)
+            bindings = {name: [iri_value(value) or Literal(value)] for name, value in _params(args.param).items()}
+            table = source.query(inject_values(sparql, bindings) if bindings else sparql)
+    finally:
+        source.close()
     if args.format == "csv":
         sys.stdout.write(format_csv(table))
     elif args.format == "tsv":
@@ -79,7 +140,47 @@ def cmd_query(args: argparse.Namespace) -> int:
         print(format_json(table))
     else:
         print(format_table(table))
+        sys.stdout.flush()
         print(f"({len(table.rows)} row{'s' if len(table.rows) != 1 else ''})", file=sys.stderr)
+    for note in table.notes:
+        print(f"kg: note: {note}", file=sys.stderr)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
+    from .serve import make_server
+    from .store import StoreSource
+
+    source = StoreSource.open(args.store) if args.store else StoreSource.from_files(args.data)
+    server = make_server(source, args.host, args.port, timeout=args.timeout, max_rows=args.max_rows,
+                         max_request_bytes=args.max_request_bytes)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    print(f"serving {source.name} at {server.url}sparql (a page to try queries at {server.url}); Ctrl-C stops",
+          flush=True)
+    if not server.loopback_only:
+        print("kg: warning: listening beyond this machine; anyone who reaches it can query the data", file=sys.stderr)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+    finally:
+        server.server_close()
+    return 0
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    import os
+
+    from .rdf import load_rdf
+    from .remote import push
+
+    password = args.password if args.password is not None else os.environ.get("KG_ENDPOINT_PASSWORD")
+    pushed = push(load_rdf(args.graphs), args.endpoint, graph=args.graph, user=args.user, password=password)
+    for p in pushed:
+        print(f"  {p.graph}: {p.triples} triples (HTTP {p.status})")
+    print(f"pushed {sum(p.triples for p in pushed)} triples into {len(pushed)} named graph(s) at {args.endpoint}")
     return 0
 
 
@@ -150,17 +251,58 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="article files or folders")
     p.add_argument("-o", "--output", default="output", metavar="DIR", help="output folder (default: output/)")
     p.add_argument("--date", help="document date (YYYY-MM-DD) to anchor relative periods such as 今年")
+    p.add_argument("--store", metavar="DIR", help="also write the graph into the embedded store in DIR, one named "
+                                                  "graph per document (replacing earlier builds of the same articles)")
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("query", help="run a SPARQL query over graph files",
-                       description="Run a SPARQL SELECT or ASK query over graph files and print the result. "
-                                   "The prefixes zkg:, zkgr:, rdf:, rdfs:, skos:, prov:, dcterms:, xsd: are predefined.")
+    p = sub.add_parser("query", help="run a SPARQL query or a saved question",
+                       description="Run a SPARQL SELECT or ASK query, or a saved question (--saved NAME; --list "
+                                   "shows them), over graph files, the embedded store or a SPARQL endpoint, and print "
+                                   "the result. The prefixes zkg:, zkgr:, rdf:, rdfs:, skos:, prov:, dcterms:, xsd: "
+                                   "are predefined.")
     p.add_argument("sparql", nargs="?", help="the query text")
     p.add_argument("-f", "--file", metavar="FILE.rq", help="read the query from a file")
-    p.add_argument("--data", nargs="+", required=True, metavar="GRAPH", help="graph files (.ttl, .nt, .jsonld …)")
+    p.add_argument("--saved", metavar="NAME", help="run a saved question shipped with kg (see --list)")
+    p.add_argument("--param", action="append", metavar="NAME=VALUE",
+                   help="a parameter of the saved question (repeatable), e.g. zone=萍乡经济技术开发区; with a query "
+                        "of your own it binds ?NAME to the text (or to the IRI when written <…>)")
+    p.add_argument("--list", action="store_true", help="list the saved questions and their parameters")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--data", nargs="+", metavar="GRAPH", help="graph files (.ttl, .nt, .jsonld …)")
+    where.add_argument("--store", metavar="DIR", help="the embedded store written by kg build --store DIR")
+    where.add_argument("--endpoint", metavar="URL", help="a SPARQL endpoint, e.g. http://127.0.0.1:8890/sparql")
+    p.add_argument("--user", help="user name for the endpoint (basic or digest authentication)")
+    p.add_argument("--password", help="password for the endpoint (default: $KG_ENDPOINT_PASSWORD)")
     p.add_argument("--format", choices=("table", "csv", "tsv", "json"), default="table",
                    help="output format (json = SPARQL 1.1 results JSON)")
     p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("serve", help="answer SPARQL over HTTP (read-only endpoint and a query page)",
+                       description="Serve graph files or the embedded store as a read-only SPARQL 1.1 Protocol "
+                                   "endpoint at /sparql (GET and POST; results as JSON, XML, CSV or TSV by content "
+                                   "negotiation) with a page to try queries at /.")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--data", nargs="+", metavar="GRAPH", help="graph files, loaded into memory")
+    where.add_argument("--store", metavar="DIR", help="the embedded store written by kg build --store DIR")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=7878, help="port (default: 7878; 0 picks a free one)")
+    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="time limit per query (default: 30)")
+    p.add_argument("--max-rows", type=int, default=10000, metavar="N", help="most rows per answer (default: 10000)")
+    p.add_argument("--max-request-bytes", type=int, default=1 << 20, metavar="N",
+                   help="largest request accepted (default: 1 MiB)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("push", help="load a graph into a remote triple store",
+                       description="Load graph files into a triple store with the SPARQL 1.1 Graph Store HTTP "
+                                   "Protocol: one named graph per document (the document's IRI), or one graph "
+                                   "with --graph; each push replaces those graphs, so pushing again is harmless.")
+    p.add_argument("graphs", nargs="+", metavar="GRAPH", help="graph files (.ttl, .nt, .jsonld …)")
+    p.add_argument("--endpoint", required=True, metavar="URL",
+                   help="the graph store, e.g. http://127.0.0.1:8890/sparql-graph-crud-auth for Virtuoso")
+    p.add_argument("--graph", metavar="IRI", help="put everything into this one named graph")
+    p.add_argument("--user", help="user name (basic or digest authentication)")
+    p.add_argument("--password", help="password (default: $KG_ENDPOINT_PASSWORD)")
+    p.set_defaults(func=cmd_push)
 
     p = sub.add_parser("view", help="render a graph file as an interactive HTML page",
                        description="Render a graph in the ZoneKG vocabulary as one self-contained HTML page "

@@ -47,7 +47,7 @@ from .vocab import ZKG, ZKGR
 __all__ = [
     "Table", "Source", "GraphSource", "run_query", "PREFIXES",
     "SavedQuery", "Param", "saved_queries", "saved_query", "bind_params", "run_saved",
-    "sparql_term", "inject_values", "canonical_term", "prefix_line", "syntax_error",
+    "sparql_term", "inject_values", "iri_value", "canonical_term", "prefix_line", "syntax_error",
     "format_table", "format_csv", "format_json", "format_xml", "format_tsv",
 ]
 
@@ -178,7 +178,10 @@ def inject_values(sparql: str, bindings: dict[str, list]) -> str:
     for var, terms in bindings.items():
         if not _VAR.fullmatch(var):
             raise QueryError(f"not a valid variable name: {var[:40]!r}")
-        blocks.append(f"VALUES ?{var} {{ {' '.join(sparql_term(t) for t in terms)}{' ' if terms else ''}}}")
+        if terms:
+            blocks.append(f"VALUES ?{var} {{ {' '.join(sparql_term(t) for t in terms)} }}")
+        else:  # bound to nothing: no rows (an empty VALUES block, which some engines mishandle)
+            blocks.append(f"VALUES ?{var} {{ UNDEF }} FILTER(1 = 0)")
     at = _where_brace(sparql)
     return f"{sparql[:at]} {' '.join(blocks)}{sparql[at:]}"
 
@@ -253,7 +256,11 @@ def run_query(g: Graph, sparql: str) -> Table:
     if result.type != "SELECT":
         raise QueryError("only SELECT and ASK queries are supported here")
     variables = [str(v) for v in result.vars]
-    return Table(variables, [tuple(canonical_term(t) for t in row) for row in result])
+    try:
+        rows = [tuple(canonical_term(t) for t in row) for row in result]
+    except Exception as err:  # evaluation is lazy: errors surface while reading the rows
+        raise QueryError(f"SPARQL query failed: {str(err).splitlines()[0] if str(err) else type(err).__name__}") from None
+    return Table(variables, rows)
 
 
 # --- saved questions ----------------------------------------------------------------------------
@@ -346,7 +353,7 @@ def saved_query(name: str) -> SavedQuery:
     return queries[name]
 
 
-def _iri_value(value: str) -> URIRef | None:
+def iri_value(value: str) -> URIRef | None:
     """``value`` as an IRI if it is written as one (``<…>``, ``http(s)://…``, ``zkgr:…``), else None."""
     value = value.strip()
     if value.startswith("<") and value.endswith(">"):
@@ -364,7 +371,7 @@ def _iri_value(value: str) -> URIRef | None:
 def _lookup(source: Source, param: Param, value: str) -> list[URIRef]:
     """The entities whose name or alias is ``value`` (language-tagged ``@zh`` or plain)."""
     values = [Literal(value, lang="zh"), Literal(value)]
-    sparql = inject_values("SELECT DISTINCT ?e WHERE { ?e <%s>|<%s> ?name } ORDER BY ?e" % (RDFS.label, SKOS.altLabel),
+    sparql = inject_values(f"SELECT DISTINCT ?e WHERE {{ ?e <{RDFS.label}>|<{SKOS.altLabel}> ?name }} ORDER BY ?e",
                            {"name": values})
     table = source.query(sparql)
     return [row[0] for row in table.rows if isinstance(row[0], URIRef)]
@@ -403,7 +410,7 @@ def _param_terms(p: Param, value: str, source: Source) -> tuple[list, str | None
             raise QueryError(f"parameter {p.name} wants an integer, not {value!r}") from None
     if p.kind == "text":
         return [Literal(value)], None
-    iri = _iri_value(value)
+    iri = iri_value(value)
     if p.kind == "iri":
         if iri is None:
             raise QueryError(f"parameter {p.name} wants an IRI, not {value!r}")

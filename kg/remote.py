@@ -15,7 +15,6 @@ kg.errors.EndpointError: cannot reach SPARQL endpoint http://127.0.0.1:9/sparql:
 from __future__ import annotations
 
 import json
-import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -67,9 +66,11 @@ def _open(opener, request: urllib.request.Request, what: str, timeout: float, *,
         if err.code == 400 and query:
             raise QueryError(f"{what} rejected the query (HTTP 400): {line}") from None
         raise EndpointError(f"{what} answered HTTP {err.code}: {line}") from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise EndpointError(f"{what} did not answer within {timeout:g} s") from None
     except urllib.error.URLError as err:
+        if isinstance(err.reason, TimeoutError):
+            raise EndpointError(f"{what} did not answer within {timeout:g} s") from None
         raise EndpointError(f"cannot reach {what}: {_reason(err)}") from None
     except (OSError, ValueError) as err:  # connection reset, bad URL
         raise EndpointError(f"cannot reach {what}: {_reason(err)}") from None

@@ -21,7 +21,6 @@ queries see the union of all graphs as their default graph.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -176,7 +175,6 @@ class StoreSource(Source):
     def __init__(self, store, name: str = "store") -> None:
         self.store = store
         self.name = name
-        self._lock = threading.Lock()
 
     @classmethod
     def open(cls, path: str | Path) -> StoreSource:
@@ -200,6 +198,19 @@ class StoreSource(Source):
     def query(self, sparql: str, *, limit: int | None = None, default_graphs: list[str] | None = None,
               named_graphs: list[str] | None = None, deadline: float | None = None) -> Table:
         """Run a SELECT or ASK query; stop early after ``limit`` rows or past ``deadline`` (``time.monotonic``)."""
+        result = self.execute(sparql, limit=limit, default_graphs=default_graphs, named_graphs=named_graphs,
+                              deadline=deadline)
+        if not isinstance(result, Table):
+            raise QueryError("only SELECT and ASK queries are supported here")
+        return result
+
+    def execute(self, sparql: str, *, limit: int | None = None, default_graphs: list[str] | None = None,
+                named_graphs: list[str] | None = None, deadline: float | None = None) -> Table | bytes:
+        """Run any query: a :class:`Table` for SELECT and ASK, N-Triples for CONSTRUCT and DESCRIBE.
+
+        ``default_graphs`` and ``named_graphs`` name the dataset (SPARQL protocol ``default-graph-uri`` and
+        ``named-graph-uri``); without them the default graph is the union of all graphs.
+        """
         import pyoxigraph as ox
 
         kwargs: dict = {"prefixes": {p: str(ns) for p, ns in PREFIXES.items()}}
@@ -211,17 +222,12 @@ class StoreSource(Source):
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         try:
             result = self.store.query(sparql, **kwargs)
-        except SyntaxError as err:
-            raise syntax_error(str(err)) from None
-        except (OSError, ValueError) as err:
-            raise QueryError(f"SPARQL query failed: {str(err).splitlines()[0][:300]}") from None
-        if isinstance(result, ox.QueryBoolean):
-            return Table(["ask"], [(Literal(bool(result)),)], boolean=bool(result))
-        if isinstance(result, ox.QueryTriples):
-            raise QueryError("only SELECT and ASK queries are supported here")
-        variables = [v.value for v in result.variables]
-        rows, truncated = [], False
-        try:
+            if isinstance(result, ox.QueryBoolean):
+                return Table(["ask"], [(Literal(bool(result)),)], boolean=bool(result))
+            if isinstance(result, ox.QueryTriples):
+                return ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
+            variables = [v.value for v in result.variables]
+            rows, truncated = [], False
             for solution in result:
                 if limit is not None and len(rows) >= limit:
                     truncated = True
@@ -229,26 +235,11 @@ class StoreSource(Source):
                 if deadline is not None and time.monotonic() > deadline:
                     raise QueryError("the query ran out of time")
                 rows.append(tuple(_rdflib_term(solution[i]) for i in range(len(variables))))
-        except (OSError, ValueError) as err:
-            raise QueryError(f"SPARQL query failed: {str(err).splitlines()[0][:300]}") from None
-        return Table(variables, rows, truncated=truncated)
-
-    def construct(self, sparql: str, *, default_graphs: list[str] | None = None) -> bytes:
-        """Run a CONSTRUCT or DESCRIBE query and return N-Triples."""
-        import pyoxigraph as ox
-
-        kwargs: dict = {"prefixes": {p: str(ns) for p, ns in PREFIXES.items()}}
-        if default_graphs:
-            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-        else:
-            kwargs["use_default_graph_as_union"] = True
-        try:
-            result = self.store.query(sparql, **kwargs)
+            return Table(variables, rows, truncated=truncated)
         except SyntaxError as err:
             raise syntax_error(str(err)) from None
-        if not isinstance(result, ox.QueryTriples):
-            raise QueryError("not a CONSTRUCT or DESCRIBE query")
-        return ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
+        except (OSError, ValueError, TypeError) as err:
+            raise QueryError(f"SPARQL query failed: {str(err).splitlines()[0][:300] if str(err) else type(err).__name__}") from None
 
     def close(self) -> None:
         self.store = None

@@ -1,0 +1,392 @@
+"""``kg serve``: a read-only SPARQL 1.1 Protocol endpoint, with a small HTML page to try queries.
+
+``GET /sparql?query=…`` and ``POST /sparql`` (form-encoded ``query=…`` or an ``application/sparql-query``
+body) answer SELECT and ASK in SPARQL results JSON, XML, CSV or TSV, chosen by the ``Accept`` header
+(or ``format=json|xml|csv|tsv``), and CONSTRUCT / DESCRIBE in N-Triples. Updates are refused (403).
+``GET /`` is an HTML page with a form; every value on it is escaped.
+
+Safety: binds 127.0.0.1 unless told otherwise, and then answers only requests addressed to a loopback
+name (no DNS rebinding); requests larger than ``max_request_bytes`` are refused (413/414); a query gets
+``timeout`` seconds (503 after that) and at most ``max_rows`` rows (then the header
+``X-Result-Truncated`` says so). A query past its time cannot be stopped inside the engine: its thread
+is left to finish, and at most ``workers`` queries run at once.
+
+>>> import pathlib, tempfile, urllib.request, urllib.parse
+>>> from kg.store import StoreSource
+>>> ttl = pathlib.Path(tempfile.mkdtemp()) / "g.ttl"
+>>> _ = ttl.write_text('<https://w3id.org/zonekg/id/zone/萍乡经济技术开发区> '
+...                    '<http://www.w3.org/2000/01/rdf-schema#label> "萍乡经济技术开发区"@zh .', encoding="utf-8")
+>>> server = make_server(StoreSource.from_files([ttl]), port=0)
+>>> thread = start_in_thread(server)
+>>> url = server.url + "sparql?" + urllib.parse.urlencode({"query": "SELECT ?l WHERE { ?z rdfs:label ?l }"})
+>>> print(urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": "text/csv"})).read().decode())
+l\r
+萍乡经济技术开发区\r
+<BLANKLINE>
+>>> server.shutdown(); server.server_close()
+"""
+
+from __future__ import annotations
+
+import html
+import ipaddress
+import logging
+import socket
+import threading
+import time
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from .errors import KgError, QueryError
+from .query import Table, format_csv, format_json, format_tsv, format_xml, saved_queries
+
+__all__ = ["make_server", "start_in_thread", "SparqlServer", "RESULT_TYPES"]
+
+log = logging.getLogger("kg.serve")
+
+#: Media types of SELECT / ASK results, by short format name.
+RESULT_TYPES = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+}
+_ALIASES = {"application/json": "json", "application/xml": "xml", "text/xml": "xml"}
+_GRAPH_TYPES = ["application/n-triples", "text/turtle", "text/plain"]
+
+_PAGE = """<!DOCTYPE html>
+<html lang="zh"><head><meta charset="utf-8"><title>ZoneKG SPARQL</title>
+<style>
+body {{ font: 14px/1.5 system-ui, sans-serif; margin: 1.5em; }}
+textarea {{ width: 100%; height: 12em; font: 13px monospace; }}
+table {{ border-collapse: collapse; margin-top: 1em; }}
+td, th {{ border: 1px solid #ccc; padding: 2px 6px; text-align: left; vertical-align: top; }}
+.error {{ color: #b00; white-space: pre-wrap; }} .note {{ color: #555; }}
+</style></head><body>
+<h1>ZoneKG SPARQL</h1>
+<p class="note">Endpoint: <code>{endpoint}</code> (SPARQL 1.1 Protocol, read-only). Saved questions: {saved}</p>
+<form method="get" action="/">
+<textarea name="query" spellcheck="false">{query}</textarea><br>
+<button type="submit">Run</button>
+</form>
+{result}
+</body></html>
+"""
+
+_EXAMPLE = "SELECT ?class ?name WHERE {\n  ?e a ?class ; rdfs:label ?name .\n} LIMIT 20\n"
+
+
+class SparqlServer(ThreadingHTTPServer):
+    """The HTTP server; its settings are attributes that the request handler reads."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address, source, *, timeout: float, max_rows: int, max_request_bytes: int, workers: int) -> None:
+        host = address[0]
+        if ":" in host:
+            self.address_family = socket.AF_INET6
+        super().__init__(address, _Handler)
+        self.source = source
+        self.query_timeout = timeout
+        self.max_rows = max_rows
+        self.max_request_bytes = max_request_bytes
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kg-query")
+        try:
+            self.loopback_only = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            self.loopback_only = host == "localhost"
+
+    @property
+    def url(self) -> str:
+        """The base URL, ending in ``/``."""
+        host, port = self.server_address[:2]
+        return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def make_server(source, host: str = "127.0.0.1", port: int = 7878, *, timeout: float = 30.0, max_rows: int = 10000,
+                max_request_bytes: int = 1 << 20, workers: int = 4) -> SparqlServer:
+    """A server for ``source`` (a :class:`kg.store.StoreSource`) on ``host:port`` (port 0: any free one)."""
+    from .errors import OutputError
+
+    try:
+        return SparqlServer((host, port), source, timeout=timeout, max_rows=max_rows,
+                            max_request_bytes=max_request_bytes, workers=workers)
+    except OSError as err:
+        raise OutputError(f"cannot listen on {host}:{port} ({err.strerror or err})") from None
+
+
+def start_in_thread(server: SparqlServer) -> threading.Thread:
+    """Serve in a background thread (for tests and notebooks); stop with ``server.shutdown()``."""
+    thread = threading.Thread(target=server.serve_forever, name="kg-serve", daemon=True)
+    thread.start()
+    return thread
+
+
+def _accepted(header: str | None) -> list[tuple[str, float]]:
+    """Media ranges of an Accept header, best first."""
+    if not header:
+        return [("*/*", 1.0)]
+    out = []
+    for i, part in enumerate(header.split(",")):
+        fields = [f.strip() for f in part.split(";")]
+        q = 1.0
+        for f in fields[1:]:
+            if f.startswith("q="):
+                try:
+                    q = float(f[2:])
+                except ValueError:
+                    q = 0.0
+        if fields[0]:
+            out.append((fields[0].lower(), q, -i))
+    out.sort(key=lambda t: (t[1], t[2]), reverse=True)
+    return [(t, q) for t, q, _ in out if q > 0]
+
+
+def negotiate(header: str | None, offered: list[str]) -> str | None:
+    """The offered media type the Accept header likes best (exact type over wildcard), or None.
+
+    >>> negotiate("text/csv;q=0.5, application/sparql-results+json", list(RESULT_TYPES.values()))
+    'application/sparql-results+json'
+    >>> negotiate("text/html", ["text/csv"]) is None
+    True
+    """
+    best, best_key = None, None
+    for rank, (media, q) in enumerate(_accepted(header)):
+        for i, kind in enumerate(offered):
+            if media == kind or (media.endswith("/*") and (media == "*/*" or kind.startswith(media[:-1]))):
+                key = (q, media != "*/*" and not media.endswith("/*"), -rank, -i)
+                if best_key is None or key > best_key:
+                    best, best_key = kind, key
+    return best
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: SparqlServer
+    server_version = "kg-serve"
+    sys_version = ""
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the name BaseHTTPRequestHandler uses
+        log.info("%s %s", self.address_string(), format % args)
+
+    # --- plumbing ---
+
+    def _send(self, status: int, body: bytes, content_type: str, headers: dict | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Cache-Control", "no-store")
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _error(self, status: int, message: str, headers: dict | None = None) -> None:
+        self._send(status, (message.strip() + "\n").encode("utf-8"), "text/plain; charset=utf-8", headers)
+
+    def _host_ok(self) -> bool:
+        if not self.server.loopback_only:
+            return True
+        host = self.headers.get("Host")
+        if host is None:
+            return True
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        name = name.strip("[]").lower()
+        if name == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(name).is_loopback
+        except ValueError:
+            return False
+
+    def _check(self) -> bool:
+        if not self._host_ok():
+            self._error(HTTPStatus.FORBIDDEN, "this endpoint answers only requests to a loopback address")
+            return False
+        if len(self.path) > self.server.max_request_bytes:
+            self._error(HTTPStatus.REQUEST_URI_TOO_LONG, "request too large")
+            return False
+        return True
+
+    # --- methods ---
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        if not self._check():
+            return
+        parts = urllib.parse.urlsplit(self.path)
+        params = urllib.parse.parse_qs(parts.query, keep_blank_values=True)
+        if parts.path in ("/", "/index.html"):
+            self._page(params)
+        elif parts.path == "/sparql":
+            if "update" in params:
+                self._error(HTTPStatus.FORBIDDEN, "this endpoint is read-only: updates are refused")
+            elif "query" not in params:
+                if negotiate(self.headers.get("Accept"), ["text/html"]) and "html" in (self.headers.get("Accept") or ""):
+                    self._send(HTTPStatus.SEE_OTHER, b"", "text/plain", {"Location": "/"})
+                else:
+                    self._error(HTTPStatus.BAD_REQUEST, "give a query: /sparql?query=…")
+            else:
+                self._protocol(params)
+        else:
+            self._error(HTTPStatus.NOT_FOUND, "not found: the endpoint is /sparql, the page is /")
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self.do_GET()
+
+    def do_POST(self) -> None:  # noqa: N802
+        if not self._check():
+            return
+        parts = urllib.parse.urlsplit(self.path)
+        if parts.path not in ("/sparql", "/"):
+            self._error(HTTPStatus.NOT_FOUND, "not found: the endpoint is /sparql")
+            return
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            self._error(HTTPStatus.LENGTH_REQUIRED, "send a Content-Length, not a chunked body")
+            return
+        try:
+            length = int(self.headers.get("Content-Length", ""))
+        except ValueError:
+            self._error(HTTPStatus.LENGTH_REQUIRED, "a POST needs a Content-Length")
+            return
+        if length < 0 or length > self.server.max_request_bytes:
+            self.close_connection = True
+            self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                        f"request body too large ({length} bytes; at most {self.server.max_request_bytes})")
+            return
+        body = self.rfile.read(length)
+        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        params = urllib.parse.parse_qs(parts.query, keep_blank_values=True)
+        if ctype == "application/sparql-update":
+            self._error(HTTPStatus.FORBIDDEN, "this endpoint is read-only: updates are refused")
+            return
+        if ctype == "application/x-www-form-urlencoded":
+            try:
+                form = urllib.parse.parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+            except UnicodeDecodeError:
+                self._error(HTTPStatus.BAD_REQUEST, "the form is not UTF-8")
+                return
+            if "update" in form:
+                self._error(HTTPStatus.FORBIDDEN, "this endpoint is read-only: updates are refused")
+                return
+            for k, v in form.items():
+                params.setdefault(k, []).extend(v)
+        elif ctype == "application/sparql-query":
+            try:
+                params["query"] = [body.decode("utf-8")]
+            except UnicodeDecodeError:
+                self._error(HTTPStatus.BAD_REQUEST, "the query is not UTF-8")
+                return
+        else:
+            self._error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                        "POST application/x-www-form-urlencoded (query=…) or application/sparql-query")
+            return
+        if "query" not in params:
+            self._error(HTTPStatus.BAD_REQUEST, "give a query")
+            return
+        self._protocol(params)
+
+    def _read_only(self) -> None:
+        self._error(HTTPStatus.METHOD_NOT_ALLOWED, "this endpoint is read-only", {"Allow": "GET, HEAD, POST"})
+
+    do_PUT = do_DELETE = do_PATCH = _read_only  # noqa: N815
+
+    # --- answering ---
+
+    def _run(self, sparql: str, params: dict[str, list[str]], limit: int):
+        """Run the query in the worker pool, within the time limit."""
+        deadline = time.monotonic() + self.server.query_timeout
+        future = self.server.executor.submit(
+            self.server.source.execute, sparql, limit=limit, deadline=deadline,
+            default_graphs=params.get("default-graph-uri") or None, named_graphs=params.get("named-graph-uri") or None)
+        try:
+            return future.result(timeout=self.server.query_timeout)
+        except FutureTimeout:
+            future.cancel()
+            raise TimeoutError from None
+
+    def _protocol(self, params: dict[str, list[str]]) -> None:
+        queries = params.get("query", [])
+        if len(queries) != 1:
+            self._error(HTTPStatus.BAD_REQUEST, "give exactly one query")
+            return
+        sparql = queries[0]
+        fmt = (params.get("format") or [""])[0].lower()
+        try:
+            result = self._run(sparql, params, self.server.max_rows)
+        except TimeoutError:
+            self._error(HTTPStatus.SERVICE_UNAVAILABLE, f"the query took longer than {self.server.query_timeout:g} s")
+            return
+        except QueryError as err:
+            status = HTTPStatus.SERVICE_UNAVAILABLE if "ran out of time" in str(err) else HTTPStatus.BAD_REQUEST
+            self._error(status, str(err))
+            return
+        except KgError as err:
+            self._error(HTTPStatus.INTERNAL_SERVER_ERROR, str(err))
+            return
+        if isinstance(result, bytes):
+            kind = negotiate(self.headers.get("Accept"), _GRAPH_TYPES)
+            if kind is None:
+                self._error(HTTPStatus.NOT_ACCEPTABLE, "graph results come as " + ", ".join(_GRAPH_TYPES))
+                return
+            self._send(HTTPStatus.OK, result, kind + "; charset=utf-8")
+            return
+        if fmt in RESULT_TYPES:
+            kind = RESULT_TYPES[fmt]
+        else:
+            offered = list(RESULT_TYPES.values()) + list(_ALIASES)
+            kind = negotiate(self.headers.get("Accept"), offered)
+            if kind is None:
+                self._error(HTTPStatus.NOT_ACCEPTABLE, "results come as " + ", ".join(RESULT_TYPES.values()))
+                return
+        name = _ALIASES.get(kind) or next(k for k, v in RESULT_TYPES.items() if v == kind)
+        body = {"json": format_json, "xml": format_xml, "tsv": format_tsv,
+                "csv": lambda t: format_csv(t, lineterminator="\r\n")}[name](result)
+        headers = {"X-Result-Truncated": str(self.server.max_rows)} if result.truncated else {}
+        self._send(HTTPStatus.OK, body.encode("utf-8"), f"{RESULT_TYPES[name]}; charset=utf-8", headers)
+
+    def _page(self, params: dict[str, list[str]]) -> None:
+        saved = saved_queries()
+        query = (params.get("query") or [""])[0]
+        name = (params.get("saved") or [""])[0]
+        if not query and name in saved:
+            query = saved[name].text
+        result = ""
+        if query.strip() and not name:
+            try:
+                outcome = self._run(query, {}, self.server.max_rows)
+                if isinstance(outcome, bytes):
+                    result = f"<pre>{html.escape(outcome.decode('utf-8'))}</pre>"
+                else:
+                    result = _html_table(outcome, self.server.max_rows)
+            except TimeoutError:
+                result = f'<p class="error">The query took longer than {self.server.query_timeout:g} s.</p>'
+            except KgError as err:
+                result = f'<p class="error">{html.escape(str(err))}</p>'
+        links = ", ".join(f'<a href="/?saved={urllib.parse.quote(n)}" title="{html.escape(q.title, quote=True)}">'
+                          f"{html.escape(n)}</a>" for n, q in saved.items())
+        page = _PAGE.format(endpoint=html.escape(self.server.url + "sparql"), saved=links,
+                            query=html.escape(query or _EXAMPLE), result=result)
+        self._send(HTTPStatus.OK, page.encode("utf-8"), "text/html; charset=utf-8", {
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+                                       "frame-ancestors 'none'",
+            "Referrer-Policy": "no-referrer"})
+
+
+def _html_table(table: Table, max_rows: int) -> str:
+    if table.boolean is not None:
+        return f"<p>ASK: <b>{'true' if table.boolean else 'false'}</b></p>"
+    head = "".join(f"<th>{html.escape(v)}</th>" for v in table.variables)
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape('' if t is None else str(t))}</td>" for t in row) + "</tr>"
+                   for row in table.rows)
+    n = len(table.rows)
+    note = f"{n} row{'s' if n != 1 else ''}" + (f" (cut at the limit of {max_rows})" if table.truncated else "")
+    return f'<p class="note">{note}</p><table><tr>{head}</tr>{rows}</table>'
