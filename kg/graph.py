@@ -3,14 +3,17 @@
 Nodes are IRIs (strings). Every node has a ``kind`` attribute: ``entity``,
 ``indicator``, ``evidence`` or ``document``. Edges carry the contract
 property as their key (``hasHonor``, ``hasIndicator``, ``evidence`` …) and,
-for relations between entities, the evidence IRI in ``evidence``.
+for relations between entities, the evidence IRIs in ``evidence``.
 
-IRIs are minted from content only, so they are the same in every run:
+IRIs are minted from content only, so they are the same in every run and in
+every document of a corpus (see the table in the README):
 
 >>> entity_iri("Enterprise", "京东集团")
 'https://w3id.org/zonekg/id/enterprise/京东集团'
 >>> entity_iri("Platform", "5+2就业之家")
 'https://w3id.org/zonekg/id/platform/5%2B2就业之家'
+>>> INSTANCE_NAMESPACES["zone"]
+'https://w3id.org/zonekg/id/zone/'
 """
 
 from __future__ import annotations
@@ -21,12 +24,17 @@ from collections.abc import Iterable
 
 import networkx as nx
 
-from .model import Document, Entity, Evidence
+from .model import ENTITY_CLASSES, Document, Entity, Evidence, Indicator
 from .vocab import ZKGR_IRI
 
-__all__ = ["entity_iri", "evidence_iri", "document_iri", "to_networkx"]
+__all__ = ["entity_iri", "evidence_iri", "document_iri", "indicator_iri", "statement_iri", "to_networkx",
+           "class_segment", "INSTANCE_NAMESPACES"]
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9\-._~\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef\U00010000-\U000effff]")
+# What an IRI path segment may hold unencoded: RFC 3987 iunreserved (ASCII unreserved and ucschar,
+# which leaves out the non-characters U+FFF0-FFFF and U+xFFFE-xFFFF of every plane).
+_UCSCHAR = "\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef" + "".join(
+    f"{chr(plane << 16)}-{chr(plane << 16 | 0xFFFD)}" for plane in range(1, 15))
+_UNSAFE = re.compile(f"[^A-Za-z0-9\\-._~{_UCSCHAR}]")
 _ENTITY_SEGMENT = {
     "DevelopmentZone": "zone",
     "GovernmentBody": "government-body",
@@ -34,16 +42,25 @@ _ENTITY_SEGMENT = {
 
 
 def _iri_segment(text: str) -> str:
-    return _UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), text)
+    return _UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode("utf-8", "surrogatepass")), text)
 
 
-def _class_segment(cls: str) -> str:
+def class_segment(cls: str) -> str:
+    """The path segment of an entity class: ``DevelopmentZone`` → ``zone``, ``Enterprise`` → ``enterprise``."""
     return _ENTITY_SEGMENT.get(cls, cls.lower())
+
+
+#: Prefix → namespace of every kind of instance IRI (``zone:`` → ``…/id/zone/``); the serialisers
+#: bind these so that Turtle reads ``zone:萍乡经济技术开发区`` rather than a full IRI.
+INSTANCE_NAMESPACES: dict[str, str] = {
+    seg: f"{ZKGR_IRI}{seg}/"
+    for seg in [*dict.fromkeys(class_segment(c) for c in ENTITY_CLASSES), "indicator", "evidence", "document", "statement"]
+}
 
 
 def entity_iri(cls: str, label: str) -> str:
     """IRI of the entity of class ``cls`` whose canonical label is ``label``."""
-    return f"{ZKGR_IRI}{_class_segment(cls)}/{_iri_segment(label)}"
+    return f"{ZKGR_IRI}{class_segment(cls)}/{_iri_segment(label)}"
 
 
 def document_iri(doc: Document) -> str:
@@ -54,6 +71,11 @@ def document_iri(doc: Document) -> str:
 def evidence_iri(doc: Document, ev: Evidence) -> str:
     """IRI of an evidence sentence: document hash and offsets."""
     return f"{ZKGR_IRI}evidence/{doc.sha256[:16]}-{ev.start}-{ev.end}"
+
+
+def indicator_iri(doc: Document, ind: Indicator) -> str:
+    """IRI of a stated figure: document hash and the offsets of the figure itself."""
+    return f"{ZKGR_IRI}indicator/{doc.sha256[:16]}-{ind.start}-{ind.end}"
 
 
 def statement_iri(subject: str, predicate: str, obj: str, evidence: str) -> str:
@@ -86,7 +108,7 @@ def to_networkx(docs: Iterable[Document]) -> nx.MultiDiGraph:
     for doc in docs:
         d_iri = document_iri(doc)
         G.add_node(d_iri, kind="document", title=doc.title or doc.source, source=doc.url or doc.source,
-                   date=doc.date, sha256=doc.sha256, text=doc.text)
+                   date=doc.date, sha256=doc.sha256, text=doc.text, characters=len(doc.text))
         iris = {}
         for ent in doc.entities:
             iri = iris[ent.key] = _entity_iri(ent)
@@ -116,7 +138,7 @@ def to_networkx(docs: Iterable[Document]) -> nx.MultiDiGraph:
             subject = iris.get(ind.subject)
             if subject is None:
                 continue
-            i_iri = f"{ZKGR_IRI}indicator/{doc.sha256[:16]}-{ind.start}-{ind.end}"
+            i_iri = indicator_iri(doc, ind)
             G.add_node(i_iri, kind="indicator", measure=ind.measure, value=ind.value, unit=ind.unit,
                        qualifier=ind.qualifier, period=ind.period, raw_text=ind.raw_text)
             G.add_edge(subject, i_iri, key="hasIndicator")

@@ -2,7 +2,8 @@
 
 Relations are stated twice: as the plain triple, and as an ``rdf:Statement``
 (standard RDF reification) that carries ``zkg:evidence``, so SPARQL can find
-the sentence behind any relation.
+the sentence behind any relation. :func:`to_dataset` splits a graph into one
+named graph per document for N-Quads and TriG.
 
 >>> import kg
 >>> from kg.graph import to_networkx
@@ -14,18 +15,20 @@ the sentence behind any relation.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
 import networkx as nx
-from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, XSD, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
 
 from .errors import GraphFileError
-from .graph import statement_iri
+from .graph import INSTANCE_NAMESPACES, statement_iri
 from .vocab import ZKG, ZKGR
 
-__all__ = ["graph_to_rdf", "graph_from_rdf", "load_rdf", "new_graph", "RDF_FORMATS"]
+__all__ = ["graph_to_rdf", "graph_from_rdf", "load_rdf", "new_graph", "to_dataset", "decimal_literal", "date_literal",
+           "RDF_FORMATS", "PREFIXES"]
 
 #: File endings rdflib understands, by format name.
 RDF_FORMATS = {
@@ -42,12 +45,19 @@ RDF_FORMATS = {
 }
 
 
+#: Every prefix a ZoneKG graph binds: the W3C / DCMI vocabularies, ``zkg:``, ``zkgr:`` and one
+#: prefix per kind of instance (``zone:``, ``enterprise:`` … ``evidence:``, ``statement:``).
+PREFIXES: dict[str, str] = {
+    "rdf": str(RDF), "rdfs": str(RDFS), "xsd": str(XSD), "owl": str(OWL), "skos": str(SKOS), "prov": str(PROV),
+    "dcterms": str(DCTERMS), "zkg": str(ZKG._NS), "zkgr": str(ZKGR), **INSTANCE_NAMESPACES,
+}
+
+
 def new_graph() -> Graph:
-    """An empty graph with the project's prefixes bound."""
+    """An empty graph with the project's prefixes bound (see :data:`PREFIXES`)."""
     g = Graph(bind_namespaces="core")
-    for prefix, ns in (("zkg", ZKG._NS), ("zkgr", ZKGR), ("skos", SKOS), ("prov", PROV),
-                       ("dcterms", DCTERMS), ("owl", OWL)):
-        g.bind(prefix, ns)
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns, replace=True)
     return g
 
 
@@ -67,8 +77,10 @@ def graph_to_rdf(G: nx.MultiDiGraph) -> Graph:
             g.add((node, DCTERMS.title, _zh(data["title"])))
             g.add((node, DCTERMS.source, Literal(data["source"])))
             if data.get("date"):
-                g.add((node, DCTERMS.date, _date_literal(data["date"])))
+                g.add((node, DCTERMS.date, date_literal(data["date"])))
             g.add((node, ZKG.sha256, Literal(data["sha256"])))
+            if data.get("characters") is not None:
+                g.add((node, ZKG.characters, Literal(data["characters"], datatype=XSD.integer)))
         elif kind == "evidence":
             g.add((node, RDF.type, ZKG.Evidence))
             g.add((node, RDF.type, PROV.Entity))
@@ -85,7 +97,7 @@ def graph_to_rdf(G: nx.MultiDiGraph) -> Graph:
         elif kind == "indicator":
             g.add((node, RDF.type, ZKG.Indicator))
             g.add((node, ZKG.measure, _zh(data["measure"])))
-            g.add((node, ZKG.value, Literal(Decimal(data["value"]), datatype=XSD.decimal)))
+            g.add((node, ZKG.value, decimal_literal(data["value"])))
             g.add((node, ZKG.unit, _zh(data["unit"])))
             g.add((node, ZKG.rawText, _zh(data["raw_text"])))
             if data.get("qualifier"):
@@ -113,17 +125,47 @@ def graph_to_rdf(G: nx.MultiDiGraph) -> Graph:
     return g
 
 
-def _date_literal(value: str) -> Literal:
-    if len(value) == 10 and value[4] == "-" and value[7] == "-":
-        return Literal(value, datatype=XSD.date)
-    if len(value) == 4 and value.isdigit():
+def decimal_literal(value: Decimal | int | float | str) -> Literal:
+    """An ``xsd:decimal`` in its canonical form, which every syntax writes and reads back unchanged.
+
+    >>> decimal_literal("1.9684E+7")
+    rdflib.term.Literal('19684000.0', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#decimal'))
+    >>> str(decimal_literal("0.50")), str(decimal_literal(-3))
+    ('0.5', '-3.0')
+    """
+    text = format(Decimal(str(value)).normalize(), "f")
+    if "." not in text:
+        text += ".0"
+    return Literal(text, datatype=XSD.decimal)
+
+
+_CN_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?)?\s*月?")
+
+
+def date_literal(value: str) -> Literal:
+    """A date as written, typed when it has a standard form (``xsd:date``, ``gYearMonth``, ``gYear``, ``dateTime``).
+
+    >>> [str(date_literal(v).datatype).split("#")[1] for v in ("2024-09-30", "2024年9月30日", "2024-09", "2024")]
+    ['date', 'date', 'gYearMonth', 'gYear']
+    >>> date_literal("2024年9月30日")
+    rdflib.term.Literal('2024-09-30', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#date'))
+    """
+    value = value.strip()
+    if re.fullmatch(r"\d{4}", value):
         return Literal(value, datatype=XSD.gYear)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?", value):
+        return Literal(value, datatype=XSD.dateTime)
+    m = _CN_DATE.fullmatch(value)
+    if m and 1 <= int(m[2]) <= 12 and (m[3] is None or 1 <= int(m[3]) <= 31):
+        if m[3] is None:
+            return Literal(f"{m[1]}-{int(m[2]):02d}", datatype=XSD.gYearMonth)
+        return Literal(f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}", datatype=XSD.date)
     return Literal(value)
 
 
 def _period_literal(value: str) -> Literal:
     if value[:4].isdigit() and (len(value) == 4 or (len(value) == 10 and value[4] == "-")):
-        return _date_literal(value)
+        return date_literal(value)
     return _zh(value)
 
 
@@ -173,10 +215,15 @@ def graph_from_rdf(g: Graph) -> nx.MultiDiGraph:
                    start=int(g.value(ev, ZKG.start) or 0), end=int(g.value(ev, ZKG.end) or 0))
         doc = g.value(ev, PROV.wasDerivedFrom)
         if doc is not None:
+            characters = g.value(doc, ZKG.characters)
             G.add_node(str(doc), kind="document", title=str(g.value(doc, DCTERMS.title) or ""),
-                       source=str(g.value(doc, DCTERMS.source) or ""))
+                       source=str(g.value(doc, DCTERMS.source) or ""), date=_opt(g.value(doc, DCTERMS.date)),
+                       sha256=_opt(g.value(doc, ZKG.sha256)),
+                       characters=int(characters) if characters is not None else None)
             G.add_edge(str(ev), str(doc), key="wasDerivedFrom")
     for s, i in g.subject_objects(ZKG.hasIndicator):
+        if str(s) not in G:
+            continue
         value = g.value(i, ZKG.value)
         G.add_node(str(i), kind="indicator", measure=str(g.value(i, ZKG.measure) or ""),
                    value=Decimal(str(value)) if value is not None else None,
@@ -203,3 +250,59 @@ def graph_from_rdf(g: Graph) -> nx.MultiDiGraph:
 
 def _opt(value) -> str | None:
     return None if value is None else str(value)
+
+
+def to_dataset(g: Graph) -> Dataset:
+    """Split a graph into one named graph per document, named by the document's IRI.
+
+    A triple goes into the graph of every document its evidence comes from:
+    a document's own description, its evidence sentences, the indicators and
+    reified statements read from it, each ``zkg:evidence`` link, each plain
+    relation triple (by the evidence of its statements) and the description
+    (class, label, aliases) of every entity the document mentions, so an entity
+    named in two articles is described in both graphs. Triples that no evidence
+    ties to a document stay in the default graph. The union of the named graphs
+    and the default graph is ``g``.
+
+    >>> import kg
+    >>> from kg.graph import to_networkx
+    >>> g = graph_to_rdf(to_networkx([kg.extract("萍乡经济技术开发区引进京东集团。")]))
+    >>> ds = to_dataset(g)
+    >>> [len(ds.graph(doc)) == len(g) for doc in g.subjects(RDF.type, ZKG.Document)]
+    [True]
+    """
+    doc_of: dict[URIRef, URIRef] = {}
+    for doc in g.subjects(RDF.type, ZKG.Document):
+        doc_of[doc] = doc
+    for ev, doc in g.subject_objects(PROV.wasDerivedFrom):
+        if (ev, RDF.type, ZKG.Evidence) in g:
+            doc_of[ev] = doc
+
+    def docs(node) -> set:
+        if node in doc_of:
+            return {doc_of[node]}
+        return {doc_of[ev] for ev in g.objects(node, ZKG.evidence) if ev in doc_of}
+
+    statement_docs: dict[tuple, set] = {}
+    for st in g.subjects(RDF.type, RDF.Statement):
+        key = (g.value(st, RDF.subject), g.value(st, RDF.predicate), g.value(st, RDF.object))
+        statement_docs.setdefault(key, set()).update(docs(st))
+    ds = Dataset()
+    for prefix, ns in g.namespaces():
+        ds.bind(prefix, ns, replace=True)
+    graphs: dict = {}
+    for triple in g:
+        s, p, o = triple
+        if p == ZKG.evidence:
+            names = {doc_of[o]} if o in doc_of else docs(s)
+        elif p == ZKG.hasIndicator:
+            names = docs(o) or docs(s)
+        elif (s, p, o) in statement_docs:
+            names = statement_docs[(s, p, o)]
+        else:
+            names = docs(s)
+        for name in names or (None,):
+            if name not in graphs:
+                graphs[name] = ds.default_graph if name is None else ds.graph(name)
+            graphs[name].add(triple)
+    return ds
