@@ -4,8 +4,11 @@
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> _ = (folder / "a.txt").write_text("萍乡经济技术开发区引进京东集团。", encoding="utf-8")
 >>> result = build([folder])
->>> result.report["entities"]
-2
+>>> result.report["entities"], result.report["validation"]["conforms"]
+(2, True)
+>>> paths = write_outputs(result, folder / "out", formats=["ttl", "nq", "csv"])
+>>> sorted(paths)
+['edges.csv', 'graph.html', 'graph.nq', 'graph.ttl', 'nodes.csv', 'report.json']
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from .ingest import find_articles, read_document
 from .model import Document
 from .pipeline import process
 from .rdf import graph_to_rdf
+from .serialise import DEFAULT_FORMATS, write_formats
 
 __all__ = ["Result", "build", "write_outputs", "make_report"]
 
@@ -45,11 +49,14 @@ def build(
     *,
     date: str | None = None,
     progress: Callable[[int, int, Path], None] | None = None,
+    validate: bool = True,
 ) -> Result:
     """Read, extract and merge every article under ``paths`` into one graph.
 
     Documents with the same content (by SHA-256) are built once.
-    ``progress(done, total, path)`` is called after each document.
+    ``progress(done, total, path)`` is called after each document. With
+    ``validate`` (the default) the graph is checked against the SHACL shapes
+    and ``report["validation"]`` says what was found (see :mod:`kg.validate`).
     """
     started = time.perf_counter()
     files = find_articles(paths)
@@ -69,6 +76,11 @@ def build(
     g = graph_to_rdf(G)
     report = make_report(documents, G, seconds=time.perf_counter() - started)
     report["duplicates_skipped"] = skipped_duplicates
+    report["triples"] = len(g)
+    if validate:
+        from .validate import validate as shacl_validate
+
+        report["validation"] = shacl_validate(g).summary()
     return Result(documents, G, g, report)
 
 
@@ -91,17 +103,18 @@ def make_report(documents: list[Document], G: nx.MultiDiGraph, *, seconds: float
     }
 
 
-def write_outputs(result: Result, out_dir: str | Path) -> dict[str, Path]:
-    """Write ``graph.ttl``, ``graph.html`` and ``report.json`` into ``out_dir`` (atomically)."""
+def write_outputs(result: Result, out_dir: str | Path, *, formats: Iterable[str] = DEFAULT_FORMATS) -> dict[str, Path]:
+    """Write the graph in each of ``formats`` (see :mod:`kg.serialise`), ``graph.html`` and ``report.json``
+    into ``out_dir``, each file atomically; file name → path."""
     from .view import render_html
 
     out = Path(out_dir)
-    turtle = result.graph.serialize(format="turtle")
     result.report["triples"] = len(result.graph)
-    html = render_html(result.nx_graph)
-    paths = {"graph.ttl": out / "graph.ttl", "graph.html": out / "graph.html", "report.json": out / "report.json"}
-    write_atomic(paths["graph.ttl"], turtle)
-    write_atomic(paths["graph.html"], html)
+    paths = write_formats(result.graph, out, formats)
+    paths["graph.html"] = out / "graph.html"
+    paths["report.json"] = out / "report.json"
+    write_atomic(paths["graph.html"], render_html(result.nx_graph))
+    result.report["files"] = sorted(paths)
     report = dict(result.report)
     report.pop("seconds", None)
     report["seconds"] = result.report["seconds"]

@@ -43,10 +43,16 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     files = find_articles(args.inputs)
     result = build(files, date=args.date, progress=_progress(len(files)))
-    paths = write_outputs(result, args.output)
+    paths = write_outputs(result, args.output, formats=args.formats)
     r = result.report
     print(f"built {len(result.documents)} document(s): {r['entities']} entities, {r['relations']} relations, "
           f"{r['indicators']} indicators, {r['triples']} triples in {r['seconds']:.2f} s")
+    v = r.get("validation")
+    if v and v["conforms"]:
+        print(f"valid: the graph conforms to the ZoneKG shapes (checked in {v['seconds']:.2f} s)")
+    elif v:
+        print(f"kg: warning: {v['violations']} SHACL violation(s) of {len(v['by_shape'])} shape(s); see "
+              f"{paths['report.json']} or run kg validate", file=sys.stderr)
     for p in paths.values():
         print(f"  {p}")
     if getattr(args, "store", None):
@@ -184,6 +190,26 @@ def cmd_push(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .rdf import load_rdf
+    from .validate import validate
+
+    report = validate(load_rdf(args.graphs))
+    print(report.format(", ".join(args.graphs)))
+    return 0 if report.conforms else 1
+
+
+def _formats(value: str) -> list[str]:
+    from .serialise import FORMATS
+
+    names = [v.strip().lower() for v in value.split(",") if v.strip()]
+    unknown = [n for n in names if n not in FORMATS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown format {', '.join(unknown) or repr(value)} "
+                                         f"(choose from {','.join(FORMATS)})")
+    return names
+
+
 def cmd_view(args: argparse.Namespace) -> int:
     from .files import write_atomic
     from .rdf import graph_from_rdf, load_rdf
@@ -247,10 +273,13 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("build", help="extract a graph from articles",
                        description="Extract entities, relations and figures from articles (.txt, .md; files or "
-                                   "folders) and write DIR/graph.ttl, DIR/graph.html and DIR/report.json.")
+                                   "folders) and write DIR/graph.ttl (or the --formats asked for), DIR/graph.html and "
+                                   "DIR/report.json; the graph is checked against the SHACL shapes.")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="article files or folders")
     p.add_argument("-o", "--output", default="output", metavar="DIR", help="output folder (default: output/)")
     p.add_argument("--date", help="document date (YYYY-MM-DD) to anchor relative periods such as 今年")
+    p.add_argument("--formats", type=_formats, default=["ttl"], metavar="LIST",
+                   help="graph formats to write, comma-separated: ttl (default), nt, nq, trig, jsonld, xml, graphml, csv")
     p.add_argument("--store", metavar="DIR", help="also write the graph into the embedded store in DIR, one named "
                                                   "graph per document (replacing earlier builds of the same articles)")
     p.set_defaults(func=cmd_build)
@@ -303,6 +332,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", help="user name (basic or digest authentication)")
     p.add_argument("--password", help="password (default: $KG_ENDPOINT_PASSWORD)")
     p.set_defaults(func=cmd_push)
+
+    p = sub.add_parser("validate", help="check graph files against the ZoneKG SHACL shapes",
+                       description="Check graph files (.ttl, .nt, .nq, .trig, .jsonld, .rdf) against the ZoneKG SHACL "
+                                   "shapes and print the violations grouped by shape. Exit code 0: the graph "
+                                   "conforms; 1: it does not; 2: a file cannot be read.")
+    p.add_argument("graphs", nargs="+", metavar="GRAPH", help="graph files (read together as one graph)")
+    p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("view", help="render a graph file as an interactive HTML page",
                        description="Render a graph in the ZoneKG vocabulary as one self-contained HTML page "

@@ -170,7 +170,10 @@ def _period_literal(value: str) -> Literal:
 
 
 def load_rdf(paths: list[str | Path]) -> Graph:
-    """Parse graph files (format from the file ending) into one rdflib Graph."""
+    """Parse graph files (format from the file ending) into one rdflib Graph.
+
+    The named graphs of N-Quads and TriG files are merged into it.
+    """
     g = new_graph()
     for path in paths:
         path = Path(path)
@@ -178,6 +181,12 @@ def load_rdf(paths: list[str | Path]) -> Graph:
             raise GraphFileError(f"{path}: no such graph file")
         fmt = RDF_FORMATS.get(path.suffix.lower(), "turtle")
         try:
+            if fmt in ("nquads", "trig"):
+                ds = Dataset()
+                ds.parse(path, format=fmt)
+                for s, p, o, _ in ds.quads((None, None, None, None)):
+                    g.add((s, p, o))
+                continue
             g.parse(path, format=fmt)
         except Exception as err:  # rdflib raises many kinds; all mean "not RDF"
             first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
