@@ -23,6 +23,7 @@ __all__ = [
     "RELATION_PREDICATES",
     "RawDocument",
     "Line",
+    "Token",
     "Sentence",
     "Document",
     "Evidence",
@@ -88,8 +89,25 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Token:
+    """A word with its part-of-speech tag and offset in the segmented string."""
+
+    word: str
+    tag: str
+    start: int
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.word)
+
+
+@dataclass(frozen=True)
 class Sentence:
-    """A sentence (or a caption or heading line) of the normalised text."""
+    """A sentence (or a caption or heading line) of the normalised text.
+
+    ``tokens`` are its jieba words, segmented once from the simplified text,
+    with offsets relative to the sentence start.
+    """
 
     index: int
     start: int
@@ -97,6 +115,7 @@ class Sentence:
     text: str
     is_caption: bool = False
     is_heading: bool = False
+    tokens: tuple[Token, ...] = ()
 
 
 @dataclass(frozen=True, order=True)
@@ -114,7 +133,8 @@ class Mention:
     """A surface form of an entity found in the text.
 
     ``name`` is the cleaned name (quotes and 《》 removed, simplified
-    characters); ``text`` is the span exactly as it stands in the document.
+    characters); ``text`` is the span as it stands in ``Document.match_text``
+    (``Document.text[start:end]`` is the same span as written).
     """
 
     start: int

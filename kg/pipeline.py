@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .extract import extract_facts, extract_mentions
+from .extract.periods import document_date
 from .ingest import read_document
 from .model import Document, RawDocument
 from .normalise import normalise
@@ -41,6 +42,7 @@ STAGES: list[tuple[str, Callable[[Document], Document]]] = [
 def process(raw: RawDocument, *, date: str | None = None) -> Document:
     """Normalise a raw document and run every stage over it."""
     doc = normalise(raw)
+    date = date or doc.date or document_date(doc.text)
     if date:
         doc = replace(doc, date=date)
     for _, stage in STAGES:

@@ -19,28 +19,15 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 from importlib.resources import files
 
-from .model import Document, Sentence
+from .model import Document, Sentence, Token
 
 __all__ = ["segment", "words", "Token", "tokenizer", "split_sentences"]
 
 _END = re.compile(r"[。！？!?]+[”’」』）)]*")
-
-
-@dataclass(frozen=True)
-class Token:
-    """A word with its part-of-speech tag and offset in the segmented string."""
-
-    word: str
-    tag: str
-    start: int
-
-    @property
-    def end(self) -> int:
-        return self.start + len(self.word)
 
 
 @lru_cache(maxsize=1)
@@ -89,7 +76,7 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def segment(doc: Document) -> Document:
-    """Return ``doc`` with its sentences filled in."""
+    """Return ``doc`` with its sentences, and their words, filled in."""
     sentences: list[Sentence] = []
     for line in doc.lines:
         for s, e in split_sentences(doc.text, line.start, line.end):
@@ -101,6 +88,7 @@ def segment(doc: Document) -> Document:
                     text=doc.text[s:e],
                     is_caption=line.kind == "caption",
                     is_heading=line.kind == "heading",
+                    tokens=tuple(words(doc.match_text[s:e])),
                 )
             )
     return replace(doc, sentences=sentences)

@@ -97,3 +97,49 @@ def test_every_evidence_offset_quotes_its_sentence(seed_doc):
     for ind in seed_doc.indicators:
         assert ind.raw_text in seed_doc.match_text[ind.evidence.start:ind.evidence.end]
         assert seed_doc.match_text[ind.start:ind.end] == ind.raw_text
+
+
+def test_relative_periods_become_years_when_the_document_date_is_known():
+    doc = kg.extract("发布日期：2024-09-30\n去年，安远经开区实现成果转化15项。今年以来，该区招聘1.6万人次。")
+    assert doc.date == "2024-09-30"
+    assert sorted((i.measure, i.period) for i in doc.indicators) == [("成果转化", "2023"), ("招聘", "2024")]
+
+
+def test_periods_stay_as_written_without_a_date():
+    doc = kg.extract("1-8月份，安远经开区实现成果转化15项。")
+    assert [i.period for i in doc.indicators] == ["1-8月份"]
+
+
+# fmt: off
+TRAIT_CASES = [
+    # traditional characters: matched in simplified form, quoted as written
+    ("安遠經濟技術開發區引進華星電子、明輝科技等3家企業。", "Enterprise", {"华星电子", "明辉科技"}),
+    # two zones: the second is named twice and opens its own paragraph
+    ("安远经济技术开发区引进华星电子。\n信丰高新技术产业开发区引进明辉科技。信丰高新区获评省级绿色园区。",
+     "DevelopmentZone", {"安远经济技术开发区", "信丰高新技术产业开发区"}),
+    # Chinese numerals and a percentage in words
+    ("安远经开区拥有封装测试厂六座，从业人员近十万人。", "Indicator", {("封装测试厂", "6"), ("从业人员", "100000")}),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("text", "kind", "expected"), TRAIT_CASES)
+def test_genre_traits(text, kind, expected):
+    doc = kg.extract(text)
+    if kind == "Indicator":
+        found = {(i.measure, str(i.value)) for i in doc.indicators}
+    else:
+        found = {e.label for e in doc.entities if e.cls == kind} | {
+            a for e in doc.entities if e.cls == kind for a in e.aliases}
+    assert expected <= found
+
+
+def test_traditional_text_keeps_the_original_in_evidence():
+    doc = kg.extract("安遠經開區引進華星電子、明輝科技等3家企業。")
+    assert all("引進" in r.evidence.text for r in doc.relations if r.predicate == "introduced")
+
+
+def test_honor_of_two_zones_goes_to_the_zone_that_states_it():
+    doc = kg.extract("安远经济技术开发区引进华星电子。\n信丰高新技术产业开发区获评省级绿色园区。信丰高新区新建学校3所。")
+    honors = [(r.subject, r.object) for r in doc.relations if r.predicate == "hasHonor"]
+    assert honors == [("DevelopmentZone:信丰高新技术产业开发区", "Honor:省级绿色园区")]

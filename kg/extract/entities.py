@@ -482,18 +482,23 @@ def find_places(view: SentenceView) -> list[Mention]:
     ['汉滨区', '五里镇', '江苏省', '常州市']
     """
     places = lexicon.places()
+    initials = lexicon.place_initials()
     text = view.text
     out = []
-    for tok in view.tokens:
+    tokens = view.tokens
+    for i, tok in enumerate(tokens):
+        if tok.word[0] not in initials:
+            continue
         best = None
-        for n in range(min(8, len(text) - tok.start), 1, -1):
-            cand = text[tok.start : tok.start + n]
-            if cand in places and tok.start + n in view.token_ends:
-                best = n
+        # a place ends at a word boundary: try the ends of this and the next two words, longest first
+        for k in range(min(i + 3, len(tokens)) - 1, i - 1, -1):
+            end = tokens[k].end
+            if 2 <= end - tok.start <= 8 and text[tok.start : end] in places:
+                best = end
                 break
         if best is None:
             continue
-        end = tok.start + best
+        end = best
         out.append(_mention(view, tok.start, end, "Place", "place"))
         m = re.match(r"([\u4e00-\u9fff]{2})(镇|乡|街道)", text[end:])
         if m and not is_generic(m.group(1)):

@@ -104,7 +104,7 @@ def _measure_before(view: SentenceView, pos: int, *, share: bool, excluded=()) -
     """The noun phrase that ends at ``pos``: back to punctuation, a stop word or a name."""
     text = view.text
     start = pos
-    pieces = view.pieces_before(pos)
+    pieces = list(view.pieces_before(pos))
     while pieces and (pieces[0][1] in _LINK or pieces[0][1] in ("即", "已", "将", "可", "共", "仅", "预计", "有望")):
         pos = pieces.pop(0)[0]
         start = pos

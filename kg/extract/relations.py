@@ -22,6 +22,7 @@ from ..model import Document, Entity, Evidence, Indicator, Mention, Relation
 from ..resolve import context_zone
 from .entities import ANAPHORA
 from .figures import find_figures
+from .periods import normalise_period
 from .text import SentenceView
 
 __all__ = ["find_relations", "find_indicators"]
@@ -251,7 +252,7 @@ def find_indicators(doc: Document) -> list[Indicator]:
             out.append(Indicator(
                 subject=subject, measure=fig.measure, value=fig.value, unit=fig.unit, raw_text=fig.raw_text,
                 start=fig.start, end=fig.end, evidence=Evidence(doc.id, sentence.start, sentence.end, sentence.text),
-                qualifier=fig.qualifier, period=fig.period,
+                qualifier=fig.qualifier, period=normalise_period(fig.period, doc.date),
             ))
     return out
 

@@ -13,12 +13,13 @@ finds where a name begins with :func:`extend_left`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from .. import lexicon
-from ..model import Document, Sentence
-from ..segment import Token, words
+from ..model import Document, Sentence, Token
+from ..segment import words
 
 __all__ = [
     "SentenceView",
@@ -68,7 +69,7 @@ class SentenceView:
     @classmethod
     def of(cls, doc: Document, sentence: Sentence) -> SentenceView:
         text = doc.match_text[sentence.start : sentence.end]
-        return cls(sentence, text, sentence.start, words(text))
+        return cls(sentence, text, sentence.start, list(sentence.tokens) if sentence.tokens else words(text))
 
     @classmethod
     def of_text(cls, text: str) -> SentenceView:
@@ -116,17 +117,16 @@ class SentenceView:
                 return q
         return None
 
-    def pieces_before(self, pos: int) -> list[tuple[int, str]]:
+    def pieces_before(self, pos: int) -> Iterator[tuple[int, str]]:
         """Words ending at or before ``pos``, nearest first, cut at ``pos``."""
         if pos <= 0:
-            return []
-        out = []
+            return
         i = self.token_at[pos - 1]
         tok = self.tokens[i]
-        out.append((tok.start, self.text[tok.start : pos]))
-        for tok in reversed(self.tokens[:i]):
-            out.append((tok.start, tok.word))
-        return out
+        yield tok.start, self.text[tok.start : pos]
+        for k in range(i - 1, -1, -1):
+            tok = self.tokens[k]
+            yield tok.start, tok.word
 
 
 _FUNCTION_TAGS = ("v", "p", "d", "c", "r", "u", "f")
