@@ -28,7 +28,7 @@ def corpus(kb: int) -> list[str]:
     texts = [p.read_text(encoding="utf-8") for p in sources if p.exists()]
     out, size, i = [], 0, 0
     while size < kb * 1024:
-        text = re.sub(r"\d+", lambda m: str(int(m.group()) + i), texts[i % len(texts)])
+        text = re.sub(r"\d+", lambda m, shift=i: str(int(m.group()) + shift), texts[i % len(texts)])
         out.append(text)
         size += len(text.encode("utf-8"))
         i += 1
