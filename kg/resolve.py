@@ -5,7 +5,7 @@
   (萍乡经开区 = 萍乡经济技术开发区; 常州国家高新区 = 常州高新技术产业开发区).
 * Companies: a short name is merged with a full name that contains it, or
   whose brand (the first two characters after the region) it starts with
-  (甘源食品 → 甘源食品股份有限公司; 皓翔塑钢 → 安康皓翔节能保温材料有限公司).
+  (华星食品 → 华星食品股份有限公司; 恒丰塑业 → 赣州恒丰包装印务有限公司).
 * Places: short and full forms of a division are one place (常州 = 常州市).
 * Anaphora (该区, 园区 …) point at the zone of their context.
 

@@ -8,8 +8,8 @@ heads (``zones.tsv``), quotes and 《》 (``quote_heads.tsv``), enumerations
 (``enumeration_heads.tsv``), honor lists (``honors.tsv``), official titles
 (``titles.txt``) and the administrative divisions of the ``cpca`` dataset.
 
->>> [m.name for m in find_in_text("萍乡经济技术开发区引进京东集团、博大新材等企业项目。")]
-['萍乡经济技术开发区', '京东集团', '博大新材']
+>>> [m.name for m in find_in_text("安远经济技术开发区引进华星电子、远达新材等企业项目。")]
+['安远经济技术开发区', '华星电子', '远达新材']
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ _LEVEL_IN_ZONE = re.compile(rf"(?:全国|全省|全市|国家级|省级|市级|�
 
 
 def find_zones(view: SentenceView) -> list[Mention]:
-    """Zones by their head: 萍乡经济技术开发区, 常州高新区; bare heads are anaphora.
+    """Zones by their head: 安远经济技术开发区, 信丰高新区; bare heads are anaphora.
 
     >>> [(m.name, m.rule) for m in find_zones(SentenceView.of_text("该经开区与上海闵行经济技术开发区同列。"))]
     [('该经开区', 'anaphora'), ('上海闵行经济技术开发区', 'zone')]
@@ -136,8 +136,8 @@ def find_zones(view: SentenceView) -> list[Mention]:
 def find_headed_names(view: SentenceView) -> list[Mention]:
     """Names that end in a head of ``names.tsv``: companies, hospitals, platforms, bodies.
 
-    >>> [m.name for m in find_headed_names(SentenceView.of_text("已开工的企业为安康谷雨科技有限公司。"))]
-    ['安康谷雨科技有限公司']
+    >>> [m.name for m in find_headed_names(SentenceView.of_text("已开工的企业为赣州谷丰科技有限公司。"))]
+    ['赣州谷丰科技有限公司']
     """
     heads = lexicon.name_heads()
     out = []
@@ -225,7 +225,7 @@ def _quote_class(inner: str, after: str) -> tuple[str, str] | None:
 
 
 def find_quoted(view: SentenceView) -> list[Mention]:
-    """Names in “” and 《》, classed by their head: “四论评价” → Policy, 《…方案》 → Policy.
+    """Names in “” and 《》, classed by their head: “三色评价” → Policy, 《…方案》 → Policy.
 
     >>> [(m.name, m.cls) for m in find_quoted(SentenceView.of_text("该区依托“数智综保”系统，推出“同企跨片”模式。"))]
     [('数智综保系统', 'Platform'), ('同企跨片模式', 'Policy')]
@@ -374,7 +374,7 @@ def _enumeration_head(text: str) -> str | None:
 
 
 def find_enumerations(view: SentenceView) -> list[Mention]:
-    """Items of lists such as 甘源食品、德博科技、迪尔化工等11家本土企业, classed by the head.
+    """Items of lists such as 华星食品、明辉科技、远达化工等11家本土企业, classed by the head.
 
     >>> [(m.name, m.cls) for m in find_enumerations(SentenceView.of_text("以比亚迪、北汽重卡等整车企业为龙头。"))]
     [('比亚迪', 'Enterprise'), ('北汽重卡', 'Enterprise')]

@@ -7,9 +7,9 @@ other holder is the zone's, and so on. Enumerations distribute a relation
 over every item because every item is a mention after the cue.
 
 >>> import kg
->>> doc = kg.extract("萍乡经济技术开发区引进京东集团、博大新材等企业项目。")
+>>> doc = kg.extract("安远经济技术开发区引进华星电子、远达新材等企业项目。")
 >>> sorted((r.predicate, r.object.split(":")[1]) for r in doc.relations if r.predicate == "introduced")
-[('introduced', '京东集团'), ('introduced', '博大新材')]
+[('introduced', '华星电子'), ('introduced', '远达新材')]
 """
 
 from __future__ import annotations

@@ -4,10 +4,10 @@ Every extractor reads sentences through :class:`SentenceView`, which holds the
 simplified text of the sentence, its jieba words and its quoted spans, and
 finds where a name begins with :func:`extend_left`.
 
->>> view = SentenceView.of_text("助力甘源食品、德博科技等11家本土企业扩产能。")
+>>> view = SentenceView.of_text("助力华星食品、明辉科技等11家本土企业扩产能。")
 >>> head = view.text.index("食品")
 >>> view.text[extend_left(view, head):head + 2]
-'甘源食品'
+'华星食品'
 """
 
 from __future__ import annotations
