@@ -12,6 +12,8 @@ every document of a corpus (see the table in the README):
 'https://w3id.org/zonekg/id/enterprise/京东集团'
 >>> entity_iri("Platform", "5+2就业之家")
 'https://w3id.org/zonekg/id/platform/5%2B2就业之家'
+>>> entity_iri("Platform", "园区\u3000服务中心")
+'https://w3id.org/zonekg/id/platform/园区%E3%80%80服务中心'
 >>> INSTANCE_NAMESPACES["zone"]
 'https://w3id.org/zonekg/id/zone/'
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable
 
 import networkx as nx
@@ -41,8 +44,15 @@ _ENTITY_SEGMENT = {
 }
 
 
+def _encode(ch: str) -> str:
+    return "".join(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass"))
+
+
 def _iri_segment(text: str) -> str:
-    return _UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode("utf-8", "surrogatepass")), text)
+    """Percent-encode what an IRI segment may not hold, and any space, control or format character
+    (U+3000, U+00A0, U+200B …): valid in IRIs, but N-Triples readers such as rdflib's split on them."""
+    text = _UNSAFE.sub(lambda m: _encode(m.group()), text)
+    return "".join(_encode(ch) if ch >= "\u0080" and unicodedata.category(ch)[0] in "ZC" else ch for ch in text)
 
 
 def class_segment(cls: str) -> str:
