@@ -330,9 +330,13 @@ def find_honors(view: SentenceView) -> list[Mention]:
             k = text.rfind(stop, seg_start, seg_end)
             if k >= 0:
                 start = max(start, k + 1)
-        name = text[start:seg_end]
-        if _honor_name(name) and not counted(view, start, seg_end):
-            out.append(_mention(view, start, seg_end, "Honor", "honor-list"))
+        end = seg_end
+        tail = re.search(r"(?:等)?(?:荣誉)?(?:称号|荣誉)$|等$", text[start:end])
+        if tail:
+            end = start + tail.start()
+        name = text[start:end]
+        if _honor_name(name) and not counted(view, start, end):
+            out.append(_mention(view, start, end, "Honor", "honor-list"))
     for cue in parts["cue"]:
         for i in _find_all(text, cue):
             obj = i + len(cue)

@@ -25,7 +25,7 @@ __all__ = ["Figure", "parse_number", "find_figures", "parse_figures"]
 _MAGNITUDE = {"万亿": Decimal(10) ** 12, "亿": Decimal(10) ** 8, "万": Decimal(10) ** 4, "千": Decimal(1000)}
 _GROWTH = ("增长", "下降", "提高", "增加", "减少", "上升")
 _PERIOD = re.compile(
-    r"(今年以来|今年上半年|今年|去年同期|去年|上年|近三年来|近年来|截至目前|截至\d{4}年\d{1,2}月(?:底|末)?|截至\d{1,2}月(?:底|末)?"
+    r"((?:今年|去年|上年)(?:以来|上半年|下半年|前三季度|一季度|[一二三四]季度|\d{1,2}(?:-|至|—)\d{1,2}月份?)|今年|去年同期|去年|上年|近三年来|近年来|截至目前|截至\d{4}年\d{1,2}月(?:底|末)?|截至\d{1,2}月(?:底|末)?"
     r"|\d{4}年(?:全年|上半年|前三季度|\d{1,2}(?:-|至|—)\d{1,2}月份?|\d{1,2}月(?:份)?)?|\d{1,2}(?:-|至|—)\d{1,2}月份?)"
 )
 _MEASURE_STOP = ("其中", "共", "合计", "已", "已有", "有", "拥有", "达", "达到", "实现", "完成", "新增",
@@ -93,6 +93,8 @@ def _qualifier(word: str | None) -> str | None:
     return None
 
 
+_LEADING_UNIT = re.compile(r"^(?:万亿|亿|万|千)?(?:美元|元|平方米|平方公里|亩|吨|个|家|项)(?:以上|左右)?的")
+
 #: Words between a measure and its number (进出口值达到5021亿元): skipped, not part of the measure.
 _LINK = frozenset({"达到", "达", "为", "是", "约为", "共计", "合计", "累计达", "已达", "已达到", "达到了", "已有", "有",
                    "即达", "共有"})
@@ -113,6 +115,9 @@ def _measure_before(view: SentenceView, pos: int, *, share: bool, excluded=()) -
             break
         if any(a < piece_start + len(piece) and piece_start < b for a, b in excluded):
             break
+        if piece.isdigit() and text[piece_start + len(piece) : piece_start + len(piece) + 1] == "强":
+            start = piece_start  # 世界500强企业
+            continue
         if piece.isdigit() or (piece and piece[-1] in "年月日" and piece[0].isdigit()):
             break
         end = piece_start + len(piece)
@@ -126,6 +131,7 @@ def _measure_before(view: SentenceView, pos: int, *, share: bool, excluded=()) -
             break
     measure = _trim_period(text[start:pos].strip("“”\"")).strip("“”\"")
     measure = re.sub(r"^[（(][^）)]*[）)]", "", measure)
+    measure = _LEADING_UNIT.sub("", measure)
     if measure.count("（") != measure.count("）"):
         measure = measure[measure.rfind("（") + 1 :] if measure.count("（") > measure.count("）") else measure
     measure = measure.lstrip("的")
@@ -165,10 +171,9 @@ def find_figures(view: SentenceView, excluded: list[tuple[int, int]] = (),
     """
     text = view.text
     out: list[Figure] = []
-    period = None
-    pm = _PERIOD.search(text)
-    if pm:
-        period = pm.group(0)
+    # a period applies to the figures of its clause, or to the whole sentence when it opens a clause of its own
+    periods = [(p.start(), p.group(0)) for p in _PERIOD.finditer(text)]
+    openers = [(s0, w) for s0, w in periods if s0 == 0 or text[s0 - 1] in "，；" or text[:s0] in ("截至", "在")]
     for m in _figure_pattern().finditer(text):
         s, e = m.span()
         if any(a <= s < b or a < e <= b for a, b in (*excluded, *names)) or view.in_quote(s):
@@ -213,6 +218,11 @@ def find_figures(view: SentenceView, excluded: list[tuple[int, int]] = (),
         if not measure:
             continue
         after_de = e + 1 if nxt == "的" else None
+        if after_de is not None and not any(a == after_de for a, _ in names):
+            continue  # 总投资超1亿美元的重大项目: a threshold inside a description, not a figure
+        clause_start = max(text.rfind(c, 0, s) for c in "，；：") + 1
+        period = next((w for s0, w in reversed(periods) if clause_start <= s0 < s), None) or next(
+            (w for s0, w in reversed(openers) if s0 < s), None)
         value = Decimal(int(value)) if value == value.to_integral_value() else value.normalize()
         out.append(Figure(view.offset + s, view.offset + e, text[s:e], value, unit, measure, qualifier, period,
                           view.offset + after_de if after_de is not None else None))
