@@ -213,14 +213,26 @@ def _formats(value: str) -> list[str]:
 def cmd_view(args: argparse.Namespace) -> int:
     from .files import write_atomic
     from .rdf import graph_from_rdf, load_rdf
-    from .view import render_html
+    from .view import render_view
 
     G = graph_from_rdf(load_rdf([args.graph]))
     out = Path(args.output) if args.output else Path(args.graph).with_suffix(".html")
-    write_atomic(out, render_html(G))
-    entities = sum(1 for _, d in G.nodes(data=True) if d.get("kind") == "entity")
-    print(f"wrote {out} ({entities} entities)")
+    view = render_view(G, indicators=args.indicators, max_nodes=args.max_nodes, layout=args.layout)
+    write_atomic(out, view.html)
+    print(f"wrote {out} ({view.nodes} nodes, {view.edges} edges, {view.layout} layout)")
+    if view.left_out:
+        print(view.left_out_summary())
     return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -345,6 +357,12 @@ def make_parser() -> argparse.ArgumentParser:
                                    "that works offline.")
     p.add_argument("graph", metavar="GRAPH", help="graph file (.ttl, .nt, .jsonld …)")
     p.add_argument("-o", "--output", metavar="FILE.html", help="output page (default: GRAPH with .html)")
+    p.add_argument("--indicators", choices=("panel", "nodes"), default="panel",
+                   help="show figures in the side panel (default) or draw them as nodes")
+    p.add_argument("--max-nodes", type=_positive_int, metavar="N",
+                   help="keep the N best-connected nodes and say what was left out")
+    p.add_argument("--layout", choices=("auto", "physics", "precomputed"), default="auto",
+                   help="physics (settles, then freezes) or positions computed in Python; auto: physics up to 300 nodes")
     p.set_defaults(func=cmd_view)
 
     p = sub.add_parser("eval", help="score extraction against gold annotations",

@@ -96,7 +96,7 @@ RELATION_LABELS: dict[str, str] = {
 }
 
 #: Above this many nodes the page is drawn at once from the precomputed layout, without physics.
-PHYSICS_MAX_NODES = 500
+PHYSICS_MAX_NODES = 300
 
 _QUALIFIER = {"more-than": "超过", "less-than": "不到", "approx": "约"}
 _ONTOLOGY_IRI = "https://w3id.org/zonekg/ontology#"
@@ -333,10 +333,16 @@ def _layout_group(members: list[int], pairs: list[tuple[int, int]], edge_px: flo
     finally:
         ig.set_random_number_generator(random)
     lengths = sorted(math.dist(coords[local[a]], coords[local[b]]) for a, b in pairs)
-    median = lengths[len(lengths) // 2] or 1.0
+    scale = edge_px / (lengths[len(lengths) // 2] or 1.0)
+    # crowded spots (the leaves of a star) get room too: most nodes at least half an edge from their nearest neighbour
+    step = max(1, len(coords) // 300)
+    nearest = sorted(min(math.dist(p, q) for j, q in enumerate(coords) if j != i) for i, p in enumerate(coords) if i % step == 0)
+    low = nearest[len(nearest) // 5] * scale
+    if 0 < low < edge_px / 2:
+        scale *= min(4.0, edge_px / 2 / low)
     cx = sum(x for x, _ in coords) / len(coords)
     cy = sum(y for _, y in coords) / len(coords)
-    return [((x - cx) * edge_px / median, (y - cy) * edge_px / median) for x, y in coords]
+    return [((x - cx) * scale, (y - cy) * scale) for x, y in coords]
 
 
 def _layout(n: int, pairs: list[tuple[int, int]], zone: list[int]) -> list[tuple[int, int]]:

@@ -50,14 +50,12 @@
     if (DATA.leftOut.nodes) text += " · 另有 " + DATA.leftOut.nodes + " 个连接较少的节点未显示 (left out)";
     return text;
   }
-  function markReady() {
-    network.once("afterDrawing", function () {
-      view.ready = true;
-      view.readyMs = performance.now();
-      status.textContent = summary();
-      resolveReady(view.readyMs);
-    });
-    network.redraw();
+  // ready = laid out, physics frozen, and drawn once: small graphs stabilise first, large ones come with positions
+  function onReady() {
+    view.ready = true;
+    view.readyMs = performance.now();
+    status.textContent = summary();
+    resolveReady(view.readyMs);
   }
   const physicsBox = document.getElementById("physics");
   physicsBox.checked = DATA.layout === "physics";
@@ -66,21 +64,22 @@
     network.once("stabilizationIterationsDone", function () {
       network.setOptions({physics: {enabled: false}});
       physicsBox.checked = false;
-      markReady();
+      network.once("afterDrawing", onReady);
+      network.redraw();
     });
   } else {
-    network.fit({animation: false});
-    markReady();
+    network.once("afterDrawing", onReady);
   }
   physicsBox.addEventListener("change", function () {
     network.setOptions({physics: {enabled: physicsBox.checked, stabilization: {enabled: false}}});
   });
 
   // ---------------------------------------------------------------- filters: classes and zones
+  let inZone = null;  // with a zone chosen: its group and the nodes linked to it (shared honors, places …)
   function applyFilters() {
     const updates = [];
     for (const n of byId) {
-      const hide = hiddenClasses.has(n.cls) || (zoneFilter !== null && n.zone !== zoneFilter);
+      const hide = hiddenClasses.has(n.cls) || (inZone !== null && !inZone.has(n.id));
       if (hide !== !!isHidden[n.id]) {
         isHidden[n.id] = hide ? 1 : 0;
         updates.push({id: n.id, hidden: hide});
@@ -112,6 +111,15 @@
     document.getElementById("zone-box").hidden = false;
     zoneSelect.addEventListener("change", function () {
       zoneFilter = zoneSelect.value === "" ? null : Number(zoneSelect.value);
+      inZone = null;
+      if (zoneFilter !== null) {
+        inZone = new Set();
+        for (const n of byId) if (n.zone === zoneFilter) inZone.add(n.id);
+        for (const e of DATA.edges) {
+          if (byId[e[0]].zone === zoneFilter) inZone.add(e[1]);
+          if (byId[e[1]].zone === zoneFilter) inZone.add(e[0]);
+        }
+      }
       applyFilters();
       network.fit({nodes: byId.filter(n => !isHidden[n.id]).map(n => n.id), animation: false});
     });
@@ -249,7 +257,7 @@
       hiddenClasses.delete(n.cls);
       legend.querySelector("input[data-class='" + CSS.escape(n.cls) + "']").checked = true;
     }
-    if (zoneFilter !== null && n.zone !== zoneFilter) { zoneFilter = null; zoneSelect.value = ""; }
+    if (inZone !== null && !inZone.has(id)) { zoneFilter = inZone = null; zoneSelect.value = ""; }
     applyFilters();
     network.selectNodes([id]);
     network.focus(id, {scale: Math.max(network.getScale(), 1.0), animation: {duration: 300, easingFunction: "easeInOutQuad"}});
