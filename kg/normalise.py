@@ -34,6 +34,7 @@ __all__ = ["normalise", "to_simplified", "document_id"]
 
 _KEEP = set("，。：；！？（）、“”‘’《》【】〈〉「」『』…—～")
 _PROSE = re.compile(r"[，。；！？：,;!?]")
+_MID_SENTENCE = re.compile(r"[，。；,;]")
 _TERMINAL = tuple("。！？；：…”’」』）)!?;:")
 _PAGE_NUMBER = re.compile(r"^(?:[-—–－]\s*\d+\s*[-—–－]|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)$")
 _CAPTION_GAP = 2
@@ -141,10 +142,13 @@ def normalise(raw: RawDocument) -> Document:
             chars.append(_safe_char(ch))
             offsets.append(raw_start + k)
         nxt = raw_lines[i + 1][1] if i + 1 < len(raw_lines) else ""
-        joins = bool(nxt) and not body.endswith(_TERMINAL) and (
-            (_is_prose(body) and (_is_prose(nxt) or nxt.endswith(_TERMINAL)))
-            or (width is not None and len(body) >= width - 1)
+        broken_prose = (
+            _MID_SENTENCE.search(body) is not None
+            and "\u4e00" <= body[-1] <= "\u9fff"
+            and (_is_prose(nxt) or nxt.endswith(_TERMINAL))
         )
+        hard_wrapped = width is not None and len(body) >= width - 1
+        joins = bool(nxt) and not body.endswith(_TERMINAL) and (broken_prose or hard_wrapped)
         if joined_to_previous:
             lines.pop()
             kind = "prose"
