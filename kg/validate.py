@@ -38,6 +38,9 @@ ZKGSH_IRI = "https://w3id.org/zonekg/shapes#"
 #: Namespace of the shapes (``zkgsh:EntityLabel``, ``zkgsh:IndicatorValue`` …).
 ZKGSH = Namespace(ZKGSH_IRI)
 SH = Namespace("http://www.w3.org/ns/shacl#")
+#: The focus node of the shapes that check the graph as a whole with one SPARQL query each; their
+#: results name the offending node as the value, which the report shows as the focus instead.
+GRAPH_FOCUS = ZKGSH.graph
 _NAMESPACES = sorted({**PREFIXES, "zkgsh": ZKGSH_IRI, "sh": str(SH)}.items(), key=lambda kv: -len(kv[1]))
 
 
@@ -158,13 +161,16 @@ def validate(g: Graph) -> ValidationReport:
     violations = []
     for r in results.subjects(RDF.type, SH.ValidationResult):
         shape = results.value(r, SH.sourceShape)
+        focus, value = results.value(r, SH.focusNode), results.value(r, SH.value)
+        if focus == GRAPH_FOCUS and value is not None:
+            focus, value = value, None
         messages = sorted(str(m) for m in results.objects(r, SH.resultMessage))
         component = str(results.value(r, SH.sourceConstraintComponent) or "")
         violations.append(Violation(
             shape=_short(shape, results) if isinstance(shape, URIRef) else "(anonymous shape)",
-            focus=_short(results.value(r, SH.focusNode), results) or "",
+            focus=_short(focus, results) or "",
             path=_short(results.value(r, SH.resultPath), results),
-            value=_short(results.value(r, SH.value), results),
+            value=_short(value, results),
             message=messages[0] if messages else "",
             severity=str(results.value(r, SH.resultSeverity) or SH.Violation).rsplit("#", 1)[-1],
             component=component.rsplit("#", 1)[-1].removesuffix("ConstraintComponent"),
