@@ -36,7 +36,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,9 +112,10 @@ def _graph_copy(g: Graph) -> Graph:
 
 
 def _namespaces(g: Graph) -> list[tuple[str, URIRef]]:
-    bound = dict(g.namespaces())
-    for prefix, ns in PREFIXES.items():
-        bound.setdefault(prefix, URIRef(ns))
+    """The graph's own prefixes, then ours (which win: ``zone:`` always means ``…/id/zone/``)."""
+    ours = {URIRef(ns) for ns in PREFIXES.values()}
+    bound = {p: ns for p, ns in g.namespaces() if p not in PREFIXES and ns not in ours}
+    bound.update((p, URIRef(ns)) for p, ns in PREFIXES.items())
     return sorted(bound.items())
 
 
@@ -158,10 +159,10 @@ class _SortedGraph(Graph):
     """A graph whose subjects and predicate-object pairs come out sorted (rdflib's RDF/XML writer
     walks them in the memory store's set order, which changes from run to run)."""
 
-    def subjects(self, predicate=None, object=None, unique: bool = False):  # noqa: A002
+    def subjects(self, predicate=None, object=None, unique: bool = False) -> Iterator:
         yield from sorted(set(super().subjects(predicate, object)))
 
-    def predicate_objects(self, subject=None, unique: bool = False):
+    def predicate_objects(self, subject=None, unique: bool = False) -> Iterator:
         yield from sorted(set(super().predicate_objects(subject)))
 
 
