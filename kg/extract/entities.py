@@ -184,7 +184,8 @@ def find_projects(view: SentenceView) -> list[Mention]:
         core = view.text[start:pos]
         if len(clean_name(core)) < 2 or is_generic(core) or counted(view, start, end):
             continue
-        if not _looks_like_project(core, view.text[max(0, start - 4) : start]):
+        clause_start = max(view.text.rfind(c, 0, start) for c in "，；：。") + 1
+        if not _looks_like_project(core, view.text[max(clause_start, start - 24) : start]):
             continue
         out.append(_mention(view, start, end, "Project", "project"))
         for lpos, lhead in _head_matches(core, legal):
@@ -198,11 +199,20 @@ def find_projects(view: SentenceView) -> list[Mention]:
 _PROJECT_CUES = ("实施", "启动", "推进", "开工", "建设", "签约", "引进")
 
 
+_CAPACITY = re.compile(r"\d+(?:\.\d+)?(?:万|亿)?(?:吨|台|套|件|只|辆|平方米|立方米|千瓦|兆瓦|亩|条)")
+
+
 def _looks_like_project(core: str, before: str) -> bool:
-    """A project name names its owner, product or capacity, not just a kind of project."""
-    if any(h in core for h, spec in lexicon.name_heads().items() if spec.kind == "legal"):
+    """A project name names its owner, product or capacity, not just a kind of project.
+
+    ``before`` is the text before the name in its clause: a project may also be
+    one that a named company invests in (…有限公司投资15亿元的储能电池项目).
+    """
+    if any(h in core for h in LEGAL_HEADS):
         return True
-    if "“" in core or "年产" in core or re.search(r"\d", core):
+    if "“" in core or "年产" in core or _CAPACITY.search(core):
+        return True
+    if len(core) >= 4 and ("投资" in before or any(h in before for h in LEGAL_HEADS)):
         return True
     return len(core) >= 4 and before.endswith(_PROJECT_CUES)
 

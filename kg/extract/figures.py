@@ -155,7 +155,7 @@ def _measure_after(view: SentenceView, pos: int) -> str:
     text = view.text
     end = pos
     while end < len(text) and end - pos < 16:
-        if text[end] in "，。；：！？、,;:!?“" or text.startswith(("的", "在", "中", "是", "已", "均", "等", "旧貌"), end):
+        if text[end] in "，。；：！？、,;:!?“" or text.startswith(("的", "在", "是", "已", "均", "等", "旧貌"), end):
             break
         end += 1
     return text[pos:end].strip("“”\"")

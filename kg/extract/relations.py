@@ -57,7 +57,7 @@ def find_relations(doc: Document) -> list[Relation]:
     cues = lexicon.relation_cues()
 
     def add(subject: str | None, predicate: str, obj: str, sentence_index: int, rule: str) -> None:
-        if not subject or subject == obj:
+        if not subject or not obj or subject == obj:
             return
         key = (subject, predicate, obj)
         if key not in relations:
@@ -249,8 +249,12 @@ def find_indicators(doc: Document) -> list[Indicator]:
             subject = _figure_subject(doc, mentions, fig)
             if subject is None:
                 continue
+            measure = fig.measure
+            for m, key in mentions:  # 某公司拟投资20亿元: the subject is not part of the measure
+                if key == subject and measure.startswith(m.text) and len(measure) > len(m.text):
+                    measure = measure[len(m.text):]
             out.append(Indicator(
-                subject=subject, measure=fig.measure, value=fig.value, unit=fig.unit, raw_text=fig.raw_text,
+                subject=subject, measure=measure, value=fig.value, unit=fig.unit, raw_text=fig.raw_text,
                 start=fig.start, end=fig.end, evidence=Evidence(doc.id, sentence.start, sentence.end, sentence.text),
                 qualifier=fig.qualifier, period=normalise_period(fig.period, doc.date),
             ))

@@ -129,6 +129,7 @@ class SentenceView:
             yield tok.start, tok.word
 
 
+_MONEY_END = re.compile(r"\d(?:万|亿)?元$")
 _FUNCTION_TAGS = ("v", "p", "d", "c", "r", "u", "f")
 _LEGAL_SINGLE = frozenset("的在与和及为由对向把将从被让等于至到其该这此并或如同跟使")
 
@@ -185,8 +186,13 @@ def extend_left(
     tags = {t.start: t.tag for t in view.tokens}
     depth = 0
     start = pos
+    names_only = lexicon.boundary_words() - stops if project else frozenset()
     for piece_start, piece in view.pieces_before(pos):
         if _is_stop_piece(piece, stops, allow_digits=project, allow_quotes=project, allow_list=allow_list):
+            break
+        if piece in names_only and piece not in "和及与" and piece_start + len(piece) != pos:
+            break  # 建设 stands inside 三期新厂建设项目 but ends …拟投资20亿元建设|消费电子项目
+        if project and _MONEY_END.search(view.text, 0, piece_start + len(piece)):
             break
         if pos - piece_start > max_chars:
             break
@@ -281,24 +287,22 @@ def company_core(name: str) -> str:
 
 
 def is_short_name(short: str, full: str) -> bool:
-    """True when ``short`` is a short name of the company ``full``.
+    """True when ``short`` is a short name of the company ``full``: both start with the same brand.
 
     >>> is_short_name("恒丰包装", "赣州恒丰包装印务有限公司"), is_short_name("恒丰塑业", "赣州恒丰包装印务有限公司")
     (True, True)
-    >>> is_short_name("华星电子", "赣州恒丰包装印务有限公司")
-    False
+    >>> is_short_name("华星电子", "赣州恒丰包装印务有限公司"), is_short_name("包装印务", "赣州恒丰包装印务有限公司")
+    (False, False)
     """
     if short == full or len(short) >= len(full):
         return False
-    if short in full:
-        return True
     core = company_core(full)
     short_core = _strip_region(short)
     for suffix in ("公司", "集团"):
         if short_core.endswith(suffix) and len(short_core) > len(suffix) + 1:
             short_core = short_core[: -len(suffix)]
     brand = short_core[:2]
-    return (len(core) >= 2 and len(short_core) >= 2 and brand == core[:2] and len(short_core) <= 6
+    return (len(core) >= 2 and len(short_core) >= 2 and brand == core[:2] and len(short_core) <= 8
             and brand not in lexicon.generic_words())
 
 
