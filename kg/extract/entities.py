@@ -96,6 +96,11 @@ def _zone_head_words() -> list[str]:
     return list(heads) + [short for short in heads.values() if short]
 
 
+def _is_place_name(name: str) -> bool:
+    places = lexicon.places()
+    return name in places or any(name + suffix in places for suffix in ("区", "县", "市"))
+
+
 _LEVEL_IN_ZONE = re.compile(rf"(?:全国|全省|全市|国家级|省级|市级|年度|\d+家|[{NUMERAL}]+[个家])")
 
 
@@ -116,6 +121,8 @@ def find_zones(view: SentenceView) -> list[Mention]:
         if level:
             start = level.end()
         core = view.text[start:pos]
+        if head == "园区" and not _is_place_name(core):
+            core = ""
         if not core or is_generic(core):
             if pos > 0 and view.text[pos - 1] == "该":
                 out.append(_mention(view, pos - 1, end, "DevelopmentZone", ANAPHORA))
