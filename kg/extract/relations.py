@@ -284,8 +284,8 @@ def _figure_subject(doc: Document, mentions, fig) -> str | None:
             if m.start < fig.start and _class(doc, key) in _FIGURE_SUBJECTS + ("DevelopmentZone",) and m.rule != ANAPHORA:
                 return key
     for m, key in reversed(mentions):
-        if m.start >= fig.start:
-            continue
+        if m.start >= fig.start or _in_parentheses(text, m.start, fig.start):
+            continue  # 综保区（含双流园区）进出口值: an aside is not the subject
         cls = _class(doc, key)
         if cls == "DevelopmentZone":
             return key
@@ -293,6 +293,13 @@ def _figure_subject(doc: Document, mentions, fig) -> str | None:
         if cls in _FIGURE_SUBJECTS and m.rule not in _NOT_SUBJECT_RULES and not listed and not _after_verb(text, m.start):
             return key
     return context_zone(doc, fig.start)
+
+
+def _in_parentheses(text: str, start: int, limit: int) -> bool:
+    """True when ``start`` stands in a parenthesis that closes before ``limit``."""
+    opened = max(text.rfind("（", 0, start), text.rfind("(", 0, start))
+    closed = max(text.rfind("）", 0, start), text.rfind(")", 0, start))
+    return opened > closed and any(c in text[start:limit] for c in "）)")
 
 
 _OBJECT_VERBS = ("引进", "招引", "引入", "助力", "扶持", "支持", "建设", "建立", "打造", "依托", "搭建", "启动", "获得",
