@@ -121,7 +121,8 @@
         }
       }
       applyFilters();
-      network.fit({nodes: byId.filter(n => !isHidden[n.id]).map(n => n.id), animation: false});
+      network.fit({nodes: byId.filter(n => !isHidden[n.id] && (zoneFilter === null || n.zone === zoneFilter)).map(n => n.id),
+                   animation: false});
     });
   }
 
@@ -191,8 +192,12 @@
         const fig = DATA.figures[f];
         const r = el("tr");
         if (fig[6] >= 0) r.setAttribute("title", DATA.evidence[fig[6]][0]);
-        const value = el("td", (fig[4] ? fig[4] + " " : "") + (fig[1] || fig[2] + fig[3]));
-        if (fig[2] && fig[1] !== fig[2] + fig[3]) value.append(el("div", "= " + fig[2] + " " + fig[3], {class: "muted"}));
+        // as written (143家, 1968.4万元, 超14件), then the normalised value with its qualifier when that differs
+        const value = el("td", fig[1] || fig[2] + fig[3]);
+        const plain = t => t.replace(/[,\s]/g, "");
+        if (fig[2] && (fig[4] || plain(fig[1]) !== plain(fig[2] + fig[3]))) {
+          value.append(el("div", (fig[4] ? fig[4] + " " : "= ") + fig[2] + " " + fig[3], {class: "muted"}));
+        }
         r.append(el("td", fig[0]), value, el("td", fig[5]));
         t.append(r);
         if (n.cls === "Indicator") words.push(fig[1], fig[0]);
