@@ -88,17 +88,14 @@ class Line:
     kind: str = "prose"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Token:
-    """A word with its part-of-speech tag and offset in the segmented string."""
+    """A word with its part-of-speech tag and offsets in the segmented string."""
 
     word: str
     tag: str
     start: int
-
-    @property
-    def end(self) -> int:
-        return self.start + len(self.word)
+    end: int
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ _CAPTION_GAP = 2
 
 def _safe_char(ch: str) -> str:
     """NFKC for one character, unless it is Chinese punctuation or would grow."""
-    if ch in _KEEP or ch.isascii():
+    if "\u4e00" <= ch <= "\u9fff" or ch in _KEEP or ch.isascii():
         return ch
     if ch == "\u3000":
         return " "

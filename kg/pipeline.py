@@ -54,7 +54,8 @@ def process_text(text: str, *, source: str = "<text>", date: str | None = None) 
     """Process a string as one article."""
     import hashlib
 
-    raw = RawDocument(source, text, "utf-8", hashlib.sha256(text.encode("utf-8")).hexdigest())
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    raw = RawDocument(source, text, "utf-8", digest)
     return process(raw, date=date)
 
 

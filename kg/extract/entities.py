@@ -613,15 +613,15 @@ def _select(candidates: list[Mention]) -> list[Mention]:
 def find_mentions(doc: Document) -> list[Mention]:
     """All entity mentions of a segmented document, overlaps resolved."""
     candidates: list[Mention] = []
-    for sentence in doc.sentences:
-        view = SentenceView.of(doc, sentence)
+    views = [SentenceView.of(doc, sentence) for sentence in doc.sentences]
+    for view in views:
         for _, recognise in RECOGNISERS:
             candidates.extend(recognise(view))
     mentions = _select(candidates)
-    return _add_repeats(doc, mentions)
+    return _add_repeats(doc, mentions, views)
 
 
-def _add_repeats(doc: Document, mentions: list[Mention]) -> list[Mention]:
+def _add_repeats(doc: Document, mentions: list[Mention], views: list[SentenceView]) -> list[Mention]:
     """Second pass over the document with what the first pass learnt.
 
     * further occurrences of recognised names (比亚迪 after 比亚迪、北汽重卡等);
@@ -651,12 +651,12 @@ def _add_repeats(doc: Document, mentions: list[Mention]) -> list[Mention]:
         taken.append((start, end))
 
     text = doc.match_text
-    for name, first in names.items():
-        for i in _find_all(text, name):
-            add(i, i + len(name), name, first.cls, "repeat")
+    if names:
+        alternation = re.compile("|".join(map(re.escape, sorted(names, key=len, reverse=True))))
+        for m in alternation.finditer(text):
+            add(m.start(), m.end(), m.group(), names[m.group()].cls, "repeat")
     known = set(names) | set(fulls)
-    for sentence in doc.sentences:
-        view = SentenceView.of(doc, sentence)
+    for sentence, view in zip(doc.sentences, views):
         for clause in re.finditer(r"[^，。；：！？]+", view.text):
             if "、" not in clause.group():
                 continue

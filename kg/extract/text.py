@@ -252,10 +252,15 @@ def extend_right(view: SentenceView, pos: int, *, max_chars: int = 20) -> int:
     return end
 
 
+@lru_cache(maxsize=1)
+def _region_words() -> tuple[str, ...]:
+    return ("国家", *(w for full, short in lexicon.zone_heads().items() for w in (full, short) if w))
+
+
 def _strip_region(name: str) -> str:
     """Drop leading places and zone words (青岛高新区…, 安康市…) and parenthesised places."""
     places = lexicon.places()
-    zone_words = [w for full, short in lexicon.zone_heads().items() for w in (full, short) if w]
+    zone_words = _region_words()
     changed = True
     while changed:
         changed = False
@@ -264,13 +269,14 @@ def _strip_region(name: str) -> str:
                 name = name[n:]
                 changed = True
                 break
-        for word in ("国家", *zone_words):
+        for word in zone_words:
             if name.startswith(word) and len(name) > len(word) + 1:
                 name = name[len(word):]
                 changed = True
     return re.sub(r"[（(][^）)]*[）)]", "", name)
 
 
+@lru_cache(maxsize=4096)
 def company_core(name: str) -> str:
     """A company name without region prefix and legal form.
 
