@@ -1,7 +1,8 @@
 """The HTML view: one self-contained page to explore a graph, working offline.
 
-The page is a customised pyvis template: vis-network (shipped inside pyvis),
-the page's script and its styles are inlined, and a Content-Security-Policy
+The page replaces pyvis's template with one of its own: vis-network (as
+shipped inside pyvis), the page's script and its styles are inlined (pyvis's
+template would link Bootstrap from a CDN), and a Content-Security-Policy
 allows only those two scripts (by hash) and no network at all. Nodes are
 coloured and shaped by class with a legend of filter checkboxes, sized by
 degree and labelled with canonical names; edges carry the Chinese label of the
