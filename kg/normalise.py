@@ -46,6 +46,8 @@ def _safe_char(ch: str) -> str:
         return ch
     if ch == "\u3000":
         return " "
+    if "\ud800" <= ch <= "\udfff":
+        return "\ufffd"  # a lone surrogate cannot be written as UTF-8
     out = unicodedata.normalize("NFKC", ch)
     return out if len(out) == 1 else ch
 
