@@ -8,7 +8,7 @@
 (2, True)
 >>> paths = write_outputs(result, folder / "out", formats=["ttl", "nq", "csv"])
 >>> sorted(paths)
-['edges.csv', 'graph.html', 'graph.nq', 'graph.ttl', 'nodes.csv', 'report.json']
+['edges.csv', 'graph.html', 'graph.nq', 'graph.ttl', 'merges.csv', 'nodes.csv', 'report.json']
 """
 
 from __future__ import annotations
@@ -29,9 +29,10 @@ from .ingest import find_articles, read_document
 from .model import Document
 from .pipeline import process
 from .rdf import graph_to_rdf
+from .resolve import figure_conflicts, resolve_corpus
 from .serialise import DEFAULT_FORMATS, write_formats
 
-__all__ = ["Result", "build", "write_outputs", "make_report"]
+__all__ = ["Result", "build", "write_outputs", "make_report", "merges_csv", "read_aliases"]
 
 
 @dataclass
@@ -42,6 +43,8 @@ class Result:
     nx_graph: nx.MultiDiGraph
     graph: Graph
     report: dict = field(default_factory=dict)
+    #: the merge report: one row per surface form and document (see :func:`kg.resolve.resolve_corpus`)
+    merges: list[dict] = field(default_factory=list)
 
 
 def build(
@@ -50,6 +53,7 @@ def build(
     date: str | None = None,
     progress: Callable[[int, int, Path], None] | None = None,
     validate: bool = True,
+    aliases: dict[str, str] | None = None,
 ) -> Result:
     """Read, extract and merge every article under ``paths`` into one graph.
 
@@ -57,6 +61,8 @@ def build(
     ``progress(done, total, path)`` is called after each document. With
     ``validate`` (the default) the graph is checked against the SHACL shapes
     and ``report["validation"]`` says what was found (see :mod:`kg.validate`).
+    Entities are merged across documents (:func:`kg.resolve.resolve_corpus`);
+    ``aliases`` maps surface forms to the canonical names a user wants.
     """
     started = time.perf_counter()
     files = find_articles(paths)
@@ -72,16 +78,19 @@ def build(
             documents.append(process(raw, date=date))
         if progress:
             progress(i, len(files), path)
+    documents, merges = resolve_corpus(documents, aliases=aliases)
     G = to_networkx(documents)
     g = graph_to_rdf(G)
     report = make_report(documents, G, seconds=time.perf_counter() - started)
     report["duplicates_skipped"] = skipped_duplicates
+    report["merged_surface_forms"] = sum(1 for row in merges if row["surface"] != row["entity"])
+    report["conflicts"] = figure_conflicts(documents)
     report["triples"] = len(g)
     if validate:
         from .validate import validate as shacl_validate
 
         report["validation"] = shacl_validate(g).summary()
-    return Result(documents, G, g, report)
+    return Result(documents, G, g, report, merges)
 
 
 def make_report(documents: list[Document], G: nx.MultiDiGraph, *, seconds: float) -> dict:
@@ -113,10 +122,56 @@ def write_outputs(result: Result, out_dir: str | Path, *, formats: Iterable[str]
     paths = write_formats(result.graph, out, formats)
     paths["graph.html"] = out / "graph.html"
     paths["report.json"] = out / "report.json"
+    paths["merges.csv"] = out / "merges.csv"
     write_atomic(paths["graph.html"], render_html(result.nx_graph))
+    write_atomic(paths["merges.csv"], merges_csv(result.merges))
     result.report["files"] = sorted(paths)
     report = dict(result.report)
     report.pop("seconds", None)
     report["seconds"] = result.report["seconds"]
     write_atomic(paths["report.json"], json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     return paths
+
+
+def merges_csv(rows: list[dict]) -> str:
+    """The merge report as CSV: surface form, entity, class, document, reason."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["surface", "entity", "class", "document", "reason"])
+    for row in rows:
+        writer.writerow([row["surface"], row["entity"], row["class"], row["document"], row["reason"]])
+    return buf.getvalue()
+
+
+def read_aliases(path: str | Path) -> dict[str, str]:
+    r"""An alias file: one ``surface,canonical`` pair per line (CSV or TSV; ``#`` starts a comment).
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "aliases.csv"
+    >>> _ = p.write_text("# surface,canonical\n华星,华星电子股份有限公司\n", encoding="utf-8")
+    >>> read_aliases(p)
+    {'华星': '华星电子股份有限公司'}
+    """
+    import csv
+
+    from .errors import InputError
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as err:
+        raise InputError(f"{path}: cannot read the alias file ({err.strerror})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: the alias file is not UTF-8") from None
+    out: dict[str, str] = {}
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        row = next(csv.reader([line], delimiter="\t" if "\t" in line else ","))
+        if len(row) < 2 or not row[0].strip() or not row[1].strip():
+            raise InputError(f"{path}, line {lineno}: expected 'surface,canonical', found {line!r}")
+        out[row[0].strip()] = row[1].strip()
+    return out

@@ -38,11 +38,12 @@ def _progress(total: int):
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import build, write_outputs
+    from .build import build, read_aliases, write_outputs
     from .ingest import find_articles
 
     files = find_articles(args.inputs)
-    result = build(files, date=args.date, progress=_progress(len(files)))
+    aliases = read_aliases(args.aliases) if args.aliases else None
+    result = build(files, date=args.date, progress=_progress(len(files)), aliases=aliases)
     paths = write_outputs(result, args.output, formats=args.formats)
     r = result.report
     print(f"built {len(result.documents)} document(s): {r['entities']} entities, {r['relations']} relations, "
@@ -290,6 +291,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="article files or folders")
     p.add_argument("-o", "--output", default="output", metavar="DIR", help="output folder (default: output/)")
     p.add_argument("--date", help="document date (YYYY-MM-DD) to anchor relative periods such as 今年")
+    p.add_argument("--aliases", metavar="FILE", help="alias file: 'surface,canonical' per line, to override how names "
+                                                     "are merged (see merges.csv)")
     p.add_argument("--formats", type=_formats, default=["ttl"], metavar="LIST",
                    help="graph formats to write, comma-separated: ttl (default), nt, nq, trig, jsonld, xml, graphml, csv")
     p.add_argument("--store", metavar="DIR", help="also write the graph into the embedded store in DIR, one named "

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from dataclasses import replace
 
 from . import lexicon
 from .extract.entities import ANAPHORA, PRIORITY
 from .extract.text import LEGAL_HEADS, clean_name, is_short_name
 from .model import Document, Entity, Mention
 
-__all__ = ["resolve_aliases", "zone_key", "context_zone", "main_zone"]
+__all__ = ["resolve_aliases", "resolve_corpus", "figure_conflicts", "zone_key", "context_zone", "main_zone", "MERGE_REASONS"]
 
 _ALIAS_DEF = re.compile(
     r"^[（(]?(?:以下简称|下称|简称|又称|俗称|又被称作|被称作|称作|被称为|又称为|誉为)[“《\"]?(?P<alias>[^”》\"）)，。、]{2,20})[”》\"]?[）)]?"
@@ -204,3 +205,158 @@ def _link_anaphora(doc: Document, mentions: list[Mention], entities: list[Entity
             key = context_zone(doc, m.start, entities)
             if key:
                 links[(m.start, m.end)] = key
+
+
+# --- across documents -----------------------------------------------------------------
+
+#: Why a surface form became a name of an entity, as the merge report says it.
+MERGE_REASONS = {
+    "label": "canonical label (the longest full form)",
+    "alias-file": "listed in the alias file",
+    "zone-abbreviation": "abbreviation of a zone name (经开区 = 经济技术开发区, 高新区 = 高新技术产业开发区)",
+    "division": "short form of an administrative division (常州 = 常州市)",
+    "short-name": "short name of a company (brand without region and legal form)",
+    "same-name": "the same name in another article",
+    "in-article": "named as the same entity within the article (以下简称, quoted core, list)",
+}
+
+
+def _comparable(cls: str, name: str) -> str:
+    if cls == "DevelopmentZone":
+        return zone_key(name)
+    if cls == "Place":
+        return lexicon.places().get(name, name)
+    return name
+
+
+def _reason(cls: str, surface: str, label: str, from_alias_file: bool, in_other_docs: bool) -> str:
+    if surface == label:
+        return "label"
+    if from_alias_file:
+        return "alias-file"
+    if cls == "DevelopmentZone" and zone_key(surface) == zone_key(label):
+        return "zone-abbreviation"
+    if cls == "Place" and lexicon.places().get(surface) == lexicon.places().get(label, label):
+        return "division"
+    if cls == "Enterprise" and is_short_name(surface, label):
+        return "short-name"
+    return "same-name" if in_other_docs else "in-article"
+
+
+def resolve_corpus(docs: list[Document], *, aliases: dict[str, str] | None = None) -> tuple[list[Document], list[dict]]:
+    """Merge the entities of several documents: one entity per real-world thing.
+
+    Entities of one class are merged when they share a name (abbreviations of
+    zones and short forms of places compared as one), when one company name is
+    the short name of another (甘源食品 → 甘源食品股份有限公司), or when the
+    ``aliases`` map (surface form → canonical name, from ``kg build --aliases``)
+    says so. Each merged entity is labelled with its longest full form, or the
+    canonical name of the alias file. Returns the rewritten documents and the
+    merge report: one row per surface form and document, with the reason.
+
+    >>> import kg
+    >>> a = kg.extract("安远经开区引进恒丰包装。")
+    >>> b = kg.extract("赣州恒丰包装印务有限公司落户安远经济技术开发区。")
+    >>> docs, rows = resolve_corpus([a, b])
+    >>> sorted({e.label for d in docs for e in d.entities if e.cls == "Enterprise"})
+    ['赣州恒丰包装印务有限公司']
+    """
+    aliases = {clean_name(k): clean_name(v) for k, v in (aliases or {}).items()}
+    nodes = [(d, e) for d in range(len(docs)) for e in sorted(docs[d].entities, key=lambda e: e.key)]
+    uf = _UnionFind(len(nodes))
+    by_name: dict[tuple[str, str], int] = {}
+    for i, (_, ent) in enumerate(nodes):
+        group = _group(ent.cls)
+        for name in sorted(ent.names()):
+            keys = {(group, _comparable(ent.cls, name))}
+            if name in aliases:
+                keys.add((group, _comparable(ent.cls, aliases[name])))
+            for key in sorted(keys):
+                if key in by_name:
+                    uf.union(by_name[key], i)
+                else:
+                    by_name[key] = i
+    companies = [i for i, (_, e) in enumerate(nodes) if e.cls == "Enterprise"]
+    fulls = [(i, n) for i in companies for n in nodes[i][1].names() if n.endswith(LEGAL_HEADS)]
+    for i in companies:
+        for name in sorted(nodes[i][1].names()):
+            for j, full in fulls:
+                if i != j and is_short_name(name, full):
+                    uf.union(i, j)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(nodes)):
+        groups[uf.find(i)].append(i)
+    rename: dict[tuple[int, str], str] = {}
+    rows: list[dict] = []
+    for root in sorted(groups):
+        members = [nodes[i] for i in groups[root]]
+        names = set().union(*(e.names() for _, e in members))
+        canonical = sorted({aliases[n] for n in names if n in aliases})
+        label = canonical[0] if canonical else max(names, key=lambda n: (len(n), n))
+        classes = Counter(e.cls for _, e in members)
+        cls = max(sorted(classes), key=lambda c: classes[c])
+        key = f"{cls}:{label}"
+        for d, ent in members:
+            rename[(d, ent.key)] = key
+        docs_of: dict[str, set[int]] = defaultdict(set)
+        for d, ent in members:
+            for n in ent.names():
+                docs_of[n].add(d)
+        for d, ent in sorted(members, key=lambda m: (docs[m[0]].source, m[1].key)):
+            for surface in sorted(ent.names()):
+                reason = _reason(cls, surface, label, surface in aliases, len(docs_of[surface] | {d}) > 1
+                                 and len({x for x, _ in members}) > 1)
+                rows.append({"surface": surface, "entity": label, "class": cls, "iri_key": key,
+                             "document": docs[d].source, "reason": MERGE_REASONS[reason]})
+    out_docs = []
+    for d, doc in enumerate(docs):
+        entities: dict[str, Entity] = {}
+        for ent in doc.entities:
+            new_key = rename[(d, ent.key)]
+            cls, label = new_key.split(":", 1)
+            if new_key in entities:
+                target = entities[new_key]
+                target.aliases |= ent.names() - {label}
+                target.mentions = sorted(target.mentions + ent.mentions)
+                target.evidence = sorted(set(target.evidence) | set(ent.evidence))
+                target.extra_classes |= ent.extra_classes
+            else:
+                entities[new_key] = Entity(key=new_key, cls=cls, label=label, aliases=ent.names() - {label},
+                                           mentions=list(ent.mentions), evidence=list(ent.evidence),
+                                           extra_classes=set(ent.extra_classes) - {cls})
+        remap = {k: rename[(d, k)] for k in (e.key for e in doc.entities)}
+        relations = sorted({replace(r, subject=remap.get(r.subject, r.subject), object=remap.get(r.object, r.object))
+                            for r in doc.relations if remap.get(r.subject, r.subject) != remap.get(r.object, r.object)},
+                           key=lambda r: (r.evidence.start, r.subject, r.predicate, r.object))
+        indicators = [replace(i, subject=remap.get(i.subject, i.subject)) for i in doc.indicators]
+        links = {span: remap.get(k, k) for span, k in doc.links.items()}
+        out_docs.append(replace(doc, entities=list(entities.values()), relations=relations, indicators=indicators,
+                                links=links))
+    return out_docs, rows
+
+
+def figure_conflicts(docs: list[Document]) -> list[dict]:
+    """Figures that disagree: the same subject, measure, unit and period with different values in different articles.
+
+    A figure for another period is a time series, not a conflict. Both figures
+    are kept in the graph; this lists them, with their sources.
+
+    >>> from kg.pipeline import process_text
+    >>> a = process_text("2023年，安远经开区规模以上工业企业143家。", source="a.txt")
+    >>> b = process_text("2023年，安远经开区规模以上工业企业145家。", source="b.txt")
+    >>> [(c["measure"], c["values"]) for c in figure_conflicts([a, b])]
+    [('规模以上工业企业', ['143', '145'])]
+    """
+    seen: dict[tuple, list[tuple[str, str, str]]] = defaultdict(list)
+    for doc in docs:
+        for ind in doc.indicators:
+            key = (ind.subject, ind.measure, ind.unit, ind.period or "")
+            seen[key].append((str(ind.value), doc.source, ind.raw_text))
+    out = []
+    for (subject, measure, unit, period), found in sorted(seen.items()):
+        values = sorted({v for v, _, _ in found})
+        sources = sorted({s for _, s, _ in found})
+        if len(values) > 1 and len(sources) > 1:
+            out.append({"subject": subject.split(":", 1)[1], "measure": measure, "unit": unit, "period": period or None,
+                        "values": values, "sources": [{"document": s, "value": v, "text": t} for v, s, t in sorted(found)]})
+    return out

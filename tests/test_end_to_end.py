@@ -24,8 +24,8 @@ def built(tmp_path_factory):
     return out
 
 
-def test_build_writes_the_three_files(built):
-    assert sorted(p.name for p in built.iterdir()) == ["graph.html", "graph.ttl", "report.json"]
+def test_build_writes_the_graph_page_report_and_merge_report(built):
+    assert sorted(p.name for p in built.iterdir()) == ["graph.html", "graph.ttl", "merges.csv", "report.json"]
     report = json.loads((built / "report.json").read_text(encoding="utf-8"))
     assert report["documents"][0]["source"] == "pingxiang-2024.txt"
     assert report["entities_by_class"]["Enterprise"] >= 8

@@ -38,7 +38,7 @@ __all__ = [
 #: Legal forms that end a company's full name.
 LEGAL_HEADS = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司")
 #: Characters that never stand inside a name.
-STOP_CHARS = frozenset("，。；：！？、“”‘’《》「」『』【】…—,.;:!?\"' \t\n\u3000")
+STOP_CHARS = frozenset("，。；：！？、“”‘’《》「」『』【】…—,.;:!?\"' \t\n\u3000<>/\\[]{}=*#@$^|~`")
 #: Characters that may stand inside a name although they are punctuation.
 NAME_MARKS = frozenset("（）()·+-&")
 QUOTE_MARKS = "“”‘’\"'《》〈〉「」『』【】"
