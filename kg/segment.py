@@ -86,19 +86,26 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def segment(doc: Document) -> Document:
-    """Return ``doc`` with its sentences, and their words, filled in."""
+    """Return ``doc`` with its sentences, and their words, filled in.
+
+    The text is segmented in one call and the words shared out among the
+    sentences: jieba splits at punctuation anyway, so no word crosses a
+    sentence end, and one call costs less than one per sentence.
+    """
+    spans = [(s, e, line.kind) for line in doc.lines for s, e in split_sentences(doc.text, line.start, line.end)]
+    all_words = words(doc.match_text)
     sentences: list[Sentence] = []
-    for line in doc.lines:
-        for s, e in split_sentences(doc.text, line.start, line.end):
-            sentences.append(
-                Sentence(
-                    index=len(sentences),
-                    start=s,
-                    end=e,
-                    text=doc.text[s:e],
-                    is_caption=line.kind == "caption",
-                    is_heading=line.kind == "heading",
-                    tokens=tuple(words(doc.match_text[s:e])),
-                )
-            )
+    k = 0
+    for s, e, kind in spans:
+        while k < len(all_words) and all_words[k].start < s:
+            k += 1
+        own = []
+        while k < len(all_words) and all_words[k].end <= e:
+            w = all_words[k]
+            own.append(Token(w.word, w.tag, w.start - s, w.end - s))
+            k += 1
+        if sum(len(t.word) for t in own) != e - s:  # a word across the sentence end: segment it on its own
+            own = words(doc.match_text[s:e])
+        sentences.append(Sentence(index=len(sentences), start=s, end=e, text=doc.text[s:e],
+                                  is_caption=kind == "caption", is_heading=kind == "heading", tokens=tuple(own)))
     return replace(doc, sentences=sentences)

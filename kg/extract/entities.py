@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from .. import lexicon
 from ..model import Document, Mention
@@ -78,15 +79,24 @@ def _find_all(text: str, word: str):
         i = text.find(word, i + 1)
 
 
+@lru_cache(maxsize=16)
+def _heads_by_last_char(heads: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    by_last: dict[str, list[str]] = {}
+    for head in heads:
+        by_last.setdefault(head[-1], []).append(head)
+    return {ch: tuple(sorted(hs, key=len, reverse=True)) for ch, hs in by_last.items()}
+
+
 def _head_matches(text: str, heads: list[str]) -> list[tuple[int, str]]:
     """Occurrences of heads, the longest head for each end position."""
-    best: dict[int, tuple[int, str]] = {}
-    for head in heads:
-        for i in _find_all(text, head):
-            end = i + len(head)
-            if end not in best or len(head) > len(best[end][1]):
-                best[end] = (i, head)
-    return sorted(best.values())
+    by_last = _heads_by_last_char(tuple(heads))
+    out = []
+    for end, ch in enumerate(text, 1):
+        for head in by_last.get(ch, ()):
+            if text.endswith(head, 0, end):
+                out.append((end - len(head), head))
+                break
+    return sorted(out)
 
 
 # --- zones -------------------------------------------------------------------
@@ -132,10 +142,12 @@ def find_zones(view: SentenceView) -> list[Mention]:
         if counted(view, start, end):
             continue
         out.append(_mention(view, start, end, "DevelopmentZone", "zone"))
-    for word in ("该区", "全区", "区内", "本区", "园区"):
-        for i in _find_all(view.text, word):
-            out.append(_mention(view, i, i + len(word), "DevelopmentZone", ANAPHORA))
+    for m in _AREA_ANAPHORA.finditer(view.text):
+        out.append(_mention(view, m.start(), m.end(), "DevelopmentZone", ANAPHORA))
     return out
+
+
+_AREA_ANAPHORA = re.compile("该区|全区|区内|本区|园区")
 
 
 # --- names by head -----------------------------------------------------------
@@ -503,12 +515,12 @@ def find_places(view: SentenceView) -> list[Mention]:
     ['汉滨区', '五里镇', '江苏省', '常州市']
     """
     places = lexicon.places()
-    initials = lexicon.place_initials()
+    openings = lexicon.place_openings()
     text = view.text
     out = []
     tokens = view.tokens
     for i, tok in enumerate(tokens):
-        if tok.word[0] not in initials:
+        if text[tok.start : tok.start + 2] not in openings:
             continue
         best = None
         # a place ends at a word boundary: try the ends of this and the next two words, longest first

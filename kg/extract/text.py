@@ -46,6 +46,7 @@ NUMERAL = "零〇一二两三四五六七八九十百千万亿"
 _COUNT_AFTER = re.compile(rf"(?:[\d.]+|[{NUMERAL}]+)(?:余|多)?")
 _COUNT_BEFORE = re.compile(rf"(?:\d[\d.]*|[{NUMERAL}]{{1,4}})(?:余|多)?$")
 _QUOTE_PAIRS = {"“": "”", "《": "》", "「": "」", "『": "』", "〈": "〉", '"': '"'}
+_QUOTED = re.compile("|".join(f"{re.escape(o)}[^{re.escape(c)}]+{re.escape(c)}" for o, c in _QUOTE_PAIRS.items()))
 
 
 def clean_name(text: str) -> str:
@@ -79,11 +80,7 @@ class SentenceView:
     @cached_property
     def token_at(self) -> list[int]:
         """Index of the token that covers each character."""
-        out = [0] * len(self.text)
-        for i, tok in enumerate(self.tokens):
-            for k in range(tok.start, tok.end):
-                out[k] = i
-        return out
+        return [i for i, tok in enumerate(self.tokens) for _ in tok.word]
 
     @cached_property
     def token_starts(self) -> frozenset[int]:
@@ -96,19 +93,7 @@ class SentenceView:
     @cached_property
     def quotes(self) -> list[tuple[int, int, str]]:
         """Quoted spans as ``(open, close + 1, mark)``, marks included."""
-        out = []
-        i = 0
-        text = self.text
-        while i < len(text):
-            close = _QUOTE_PAIRS.get(text[i])
-            if close:
-                j = text.find(close, i + 1)
-                if j > i + 1:
-                    out.append((i, j + 1, text[i]))
-                    i = j + 1
-                    continue
-            i += 1
-        return out
+        return [(m.start(), m.end(), m.group()[0]) for m in _QUOTED.finditer(self.text)]
 
     def in_quote(self, pos: int) -> tuple[int, int, str] | None:
         """The quoted span strictly containing ``pos`` (marks excluded)."""
@@ -292,6 +277,7 @@ def company_core(name: str) -> str:
     return _strip_region(name)
 
 
+@lru_cache(maxsize=65536)
 def is_short_name(short: str, full: str) -> bool:
     """True when ``short`` is a short name of the company ``full``: both start with the same brand.
 
