@@ -1,15 +1,20 @@
 """The ``kg`` command: the only place that prints, and that maps errors to exit codes.
 
-Exit codes: 0 success; 1 a check failed (``kg validate``) or an unexpected
-error; 2 bad input (missing, empty, binary or unreadable files, bad graph or
-gold files); 3 a broken package resource; 4 a bad SPARQL query; 5 an output
-that cannot be written; 6 a remote endpoint that cannot be reached or refuses;
-130 interrupted.
+Exit codes (:data:`kg.errors.EXIT_CODES`): 0 success; 1 a check failed
+(``kg validate``) or an unexpected error; 2 bad input (missing, empty, binary or
+unreadable files, bad graph, gold or store); 3 a broken package resource; 4 a
+bad SPARQL query; 5 an output that cannot be written; 6 a remote endpoint that
+cannot be reached or refuses; 7 built, but some inputs were skipped; 130
+interrupted (Ctrl-C); 143 stopped by SIGTERM.
+
+Every problem is one line on stderr naming the file and the problem;
+``--verbose`` adds the detail, ``--debug`` the traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -22,7 +27,7 @@ __all__ = ["main"]
 
 def _progress(total: int):
     """A tqdm progress bar on stderr for several documents, else nothing."""
-    if total < 2 or not sys.stderr.isatty() and total < 2:
+    if total < 2 or not sys.stderr.isatty():
         return None
     from tqdm import tqdm
 
@@ -37,13 +42,26 @@ def _progress(total: int):
     return update
 
 
+def _warn_skipped(args: argparse.Namespace, skipped) -> None:
+    """One line per skipped input; the detail with --verbose, the traceback with --debug."""
+    print(f"kg: warning: skipped {skipped}", file=sys.stderr)
+    if getattr(args, "verbose", False) and skipped.detail:
+        for line in skipped.detail.splitlines():
+            print(f"  {line}", file=sys.stderr)
+    if getattr(args, "debug", False) and skipped.error is not None:
+        traceback.print_exception(skipped.error, file=sys.stderr)
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import build, read_aliases, write_outputs
+    from .errors import EXIT_SKIPPED
     from .ingest import find_articles
 
-    files = find_articles(args.inputs)
     aliases = read_aliases(args.aliases) if args.aliases else None
-    result = build(files, date=args.date, progress=_progress(len(files)), aliases=aliases)
+    count = len(find_articles(args.inputs, on_skip=lambda _: None))
+    result = build(args.inputs, date=args.date, progress=_progress(count), aliases=aliases)
+    for skipped in result.skipped:
+        _warn_skipped(args, skipped)
     paths = write_outputs(result, args.output, formats=args.formats)
     r = result.report
     print(f"built {len(result.documents)} document(s): {r['entities']} entities, {r['relations']} relations, "
@@ -54,6 +72,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     elif v:
         print(f"kg: warning: {v['violations']} SHACL violation(s) of {len(v['by_shape'])} shape(s); see "
               f"{paths['report.json']} or run kg validate", file=sys.stderr)
+    if r.get("duplicates_skipped"):
+        print(f"left out {len(r['duplicates_skipped'])} duplicate(s), the same content as another input: "
+              + ", ".join(r["duplicates_skipped"]))
     for p in paths.values():
         print(f"  {p}")
     if getattr(args, "store", None):
@@ -61,6 +82,10 @@ def cmd_build(args: argparse.Namespace) -> int:
 
         written = write_store(result.graph, args.store)
         print(f"stored {sum(written.values())} triples in {len(written)} named graph(s) of {args.store}")
+    if result.skipped:
+        print(f"kg: warning: {len(result.skipped)} input(s) skipped, listed under \"skipped\" in {paths['report.json']}",
+              file=sys.stderr)
+        return EXIT_SKIPPED
     return 0
 
 
@@ -374,10 +399,24 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="*", metavar="INPUT", help="article files, one per gold file, in order")
     p.add_argument("--gold", nargs="+", required=True, metavar="GOLD.json", help="gold annotation files")
     p.add_argument("--graph", metavar="GRAPH", help="score this graph file instead of building the inputs")
-    p.add_argument("--verbose", action="store_true", help="list false positives and misses")
+    p.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help="list false positives and misses")
     p.add_argument("--json", action="store_true", help="print the scores as JSON")
     p.set_defaults(func=cmd_eval)
+    for command in sub.choices.values():  # also after the command: kg build … --debug
+        if command is not p:
+            command.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
+                                 help="more detail in error messages")
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                             help="show the traceback of errors")
     return parser
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so that ``finally`` blocks and temporary files are cleaned up."""
+
+
+def _terminate(signum, frame) -> None:
+    raise _Terminated
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -388,24 +427,45 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "eval" and not args.graph and not args.inputs:
         parser.error("eval needs INPUT files or --graph GRAPH")
+    from .errors import EXIT_INTERRUPTED, EXIT_TERMINATED, QueryError
+
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread
+        previous = None
     try:
         return args.func(args)
     except KgError as err:
+        for skipped in getattr(err, "skipped", ()):
+            _warn_skipped(args, skipped)
         if args.debug:
             traceback.print_exc()
-        print(f"kg: error: {err}", file=sys.stderr)
+        message = str(err)
+        if isinstance(err, QueryError) and getattr(args, "file", None) and message.startswith("SPARQL"):
+            message = f"{args.file}: {message}"
+        print(f"kg: error: {message}", file=sys.stderr)
+        if args.verbose and err.detail and not getattr(err, "skipped", None):
+            for line in err.detail.splitlines():
+                print(f"  {line}", file=sys.stderr)
         return err.exit_code
+    except _Terminated:
+        print("kg: stopped (SIGTERM); earlier outputs are left as they were", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("kg: interrupted; earlier outputs are left as they were", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
     except Exception as err:  # a bug: one line, and the traceback with --debug
         if args.debug:
             traceback.print_exc()
-        print(f"kg: internal error: {type(err).__name__}: {err} (run with --debug for the traceback)",
+        first = str(err).strip().splitlines()[0][:300] if str(err).strip() else ""
+        print(f"kg: internal error: {type(err).__name__}: {first} (run with --debug for the traceback)",
               file=sys.stderr)
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

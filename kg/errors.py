@@ -1,13 +1,16 @@
-"""The one exception hierarchy of ``kg``.
+"""The one exception hierarchy of ``kg``, and the exit codes of the command line.
 
 Library code raises these; only :mod:`kg.cli` turns them into messages and
-exit codes (``KgError.exit_code``).
+exit codes (``KgError.exit_code``). The message is one line that names the
+file and the problem; ``detail`` holds more (shown by ``kg --verbose``).
 
 >>> try:
-...     raise InputError("missing.txt: no such file")
+...     raise InputError("萍乡.txt: binary file, not an article", detail="41 control bytes in the first 64 KiB")
 ... except KgError as err:
-...     (err.exit_code, str(err))
-(2, 'missing.txt: no such file')
+...     (err.exit_code, str(err), err.detail)
+(2, '萍乡.txt: binary file, not an article', '41 control bytes in the first 64 KiB')
+>>> EXIT_CODES[EXIT_SKIPPED]
+'built, but some inputs were skipped (each named on stderr and under "skipped" in report.json)'
 """
 
 from __future__ import annotations
@@ -23,13 +26,45 @@ __all__ = [
     "GoldFileError",
     "OutputError",
     "EndpointError",
+    "FormatError",
+    "NothingBuiltError",
+    "EXIT_CODES",
+    "EXIT_SKIPPED",
+    "EXIT_INTERRUPTED",
+    "EXIT_TERMINATED",
 ]
+
+#: ``kg build`` wrote its outputs from the readable inputs and skipped the others.
+EXIT_SKIPPED = 7
+#: Ctrl-C (SIGINT).
+EXIT_INTERRUPTED = 130
+#: ``kill`` (SIGTERM).
+EXIT_TERMINATED = 143
+
+#: Every exit code of ``kg`` and what it means (the README's table says the same; a test checks).
+EXIT_CODES: dict[int, str] = {
+    0: "success",
+    1: "a check failed (kg validate: the graph does not conform), or an unexpected error",
+    2: "bad input: a missing, empty, binary, undecodable or unreadable article, or one without Chinese text; "
+       "a folder without articles; an unreadable graph, gold or store",
+    3: "a broken resource shipped in the package",
+    4: "a bad SPARQL query",
+    5: "an output that cannot be written (including a store locked by another process)",
+    6: "a remote endpoint that cannot be reached or refuses",
+    EXIT_SKIPPED: 'built, but some inputs were skipped (each named on stderr and under "skipped" in report.json)',
+    EXIT_INTERRUPTED: "interrupted with Ctrl-C: earlier outputs and the store are left as they were",
+    EXIT_TERMINATED: "stopped by SIGTERM: earlier outputs and the store are left as they were",
+}
 
 
 class KgError(Exception):
-    """Base class: a problem the user can act on, shown as one line."""
+    """Base class: a problem the user can act on, shown as one line; ``detail`` says more."""
 
     exit_code = 1
+
+    def __init__(self, message: str, *, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 class InputError(KgError):
@@ -44,6 +79,14 @@ class EmptyInputError(InputError):
 
 class EncodingError(InputError):
     """A file is in no encoding we can read (UTF-8, UTF-16 with BOM, GB18030)."""
+
+
+class NothingBuiltError(InputError):
+    """Every input of a build was skipped; ``skipped`` lists them (see :class:`kg.build.Skipped`)."""
+
+    def __init__(self, message: str, *, skipped: list | None = None, detail: str | None = None) -> None:
+        super().__init__(message, detail=detail)
+        self.skipped = list(skipped or [])
 
 
 class ResourceError(KgError):

@@ -1,68 +1,184 @@
 """Stage 1, ingest: find article files and read them as text.
 
 Encodings are detected in this order: a byte-order mark (UTF-8, UTF-16),
-strict UTF-8, then GB18030 (a superset of GBK and GB2312). Binary files and
-files with no text are refused with an :class:`~kg.errors.InputError`.
+strict UTF-8, then GB18030 (a superset of GBK and GB2312). Binary files, files
+with no text and files without a Chinese character are refused with an
+:class:`~kg.errors.InputError` that names the file and the problem.
+
+Files are read in blocks, never whole: :func:`open_article` checks a file in
+one streaming pass (readable, text, encoding, SHA-256), and
+:meth:`Article.documents` reads it again, cutting a text longer than
+:data:`PART_CHARS` characters into parts at paragraph boundaries, each part
+a document of its own (offsets and evidence are exact within the part). So a
+100 MB file costs the memory of one part, not of the file.
 
 >>> import tempfile, pathlib
 >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
 >>> _ = p.write_bytes("萍乡经开区新建学校。".encode("gb18030"))
 >>> read_document(p).encoding
 'gb18030'
+>>> _ = p.write_text(("萍乡经开区新建学校。" * 8 + "\\n\\n") * 5, encoding="utf-8")
+>>> [len(d.text) for d in open_article(p, part_chars=200).documents()]
+[164, 164, 82]
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+import os
+import re
+import stat
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import EmptyInputError, EncodingError, InputError
 from .model import RawDocument
 
-__all__ = ["ARTICLE_SUFFIXES", "find_articles", "decode", "read_document"]
+__all__ = ["ARTICLE_SUFFIXES", "PART_CHARS", "MAX_PAGE_BYTES", "Skipped", "Article", "find_articles", "decode",
+           "open_article", "read_document", "read_documents", "split_text"]
 
 #: File endings read as articles.
 ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
 _HTML_SUFFIXES = (".html", ".htm")
 
+#: A text longer than this many characters is cut into parts of at most this size (extraction
+#: time grows faster than the length of a document: 100,000 characters take 2 s, 1,000,000 take minutes).
+PART_CHARS = 100_000
+#: The largest web page read (a page is parsed whole); save a bigger one as text.
+MAX_PAGE_BYTES = 32 * 1024 * 1024
+_BLOCK = 1 << 20
+_SNIFF = 65536
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 
-def find_articles(paths: Iterable[str | Path]) -> list[Path]:
+
+@dataclass(frozen=True)
+class Skipped:
+    """An input left out of a build: the path, the problem (one line), more detail, the error itself."""
+
+    path: str
+    reason: str
+    detail: str | None = None
+    error: BaseException | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, path: str | Path, err: InputError) -> Skipped:
+        """From the error raised for ``path`` (its message starts with the path; the reason is the rest)."""
+        message, prefix = str(err), f"{path}: "
+        reason = message[len(prefix):] if message.startswith(prefix) else message
+        return cls(str(path), reason, err.detail, err)
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+    def as_dict(self) -> dict[str, str]:
+        """For ``report.json``."""
+        return {"path": self.path, "reason": self.reason, **({"detail": self.detail} if self.detail else {})}
+
+
+# --- finding articles ---------------------------------------------------------------------------
+
+
+def _problem(path: Path) -> InputError | None:
+    """Why ``path``, found in a folder or named by the user, is no article file (None if it may be one)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            return InputError(f"{path}: broken link (to {os.readlink(path)}, which does not exist)")
+        return InputError(f"{path}: no such file or folder")
+    except OSError as err:
+        return InputError(f"{path}: cannot read ({err.strerror})", detail=str(err))
+    if not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+        return InputError(f"{path}: not a regular file (a pipe, socket or device)")
+    return None
+
+
+def _folder_articles(folder: Path, on_skip: Callable[[Skipped], None] | None) -> list[Path]:
+    found: list[Path] = []
+
+    def unreadable(err: OSError) -> None:
+        if on_skip is not None and err.filename and Path(err.filename) != folder:
+            on_skip(Skipped.of(err.filename, InputError(f"{err.filename}: cannot read this folder ({err.strerror})")))
+        elif Path(err.filename or folder) == folder:
+            raise InputError(f"{folder}: cannot read this folder ({err.strerror})", detail=str(err))
+
+    for root, dirs, files in os.walk(folder, onerror=unreadable):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            p = Path(root, name)
+            if name.startswith(".") or p.suffix.lower() not in ARTICLE_SUFFIXES:
+                continue
+            problem = _problem(p)
+            if problem is None and not p.is_dir():
+                found.append(p)
+            elif problem is not None and on_skip is not None:
+                on_skip(Skipped.of(p, problem))
+    return sorted(found)
+
+
+def find_articles(paths: Iterable[str | Path], *, on_skip: Callable[[Skipped], None] | None = None) -> list[Path]:
     """Expand files and folders into a sorted, de-duplicated list of article files.
 
     A named file is taken whatever its ending; folders are searched
-    recursively for :data:`ARTICLE_SUFFIXES`.
+    recursively for :data:`ARTICLE_SUFFIXES`. Without ``on_skip`` the first
+    problem (a missing path, a folder without articles) raises an
+    :class:`~kg.errors.InputError`; with it, each problem is passed to
+    ``on_skip`` as a :class:`Skipped` and the rest are listed (broken links
+    and pipes inside folders included).
     """
     found: dict[Path, None] = {}
     for raw in paths:
         path = Path(raw)
-        if not path.exists():
-            raise InputError(f"{path}: no such file or folder")
-        if path.is_dir():
-            files = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-            if not files:
-                raise EmptyInputError(
-                    f"{path}: no articles ({', '.join(ARTICLE_SUFFIXES)} files) in this folder"
-                )
-            for f in files:
-                found[f] = None
-        else:
-            found[path] = None
+        try:
+            problem = _problem(path)
+            if problem is not None:
+                raise problem
+            if path.is_dir():
+                files = _folder_articles(path, on_skip)
+                if not files:
+                    raise EmptyInputError(f"{path}: no articles ({', '.join(ARTICLE_SUFFIXES)} files) in this folder")
+                found.update(dict.fromkeys(files))
+            else:
+                found[path] = None
+        except InputError as err:
+            if on_skip is None:
+                raise
+            on_skip(Skipped.of(path, err))
     return list(found)
 
 
-def _looks_binary(data: bytes) -> bool:
-    if b"\x00" in data[:65536] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return True
-    sample = data[:65536]
+# --- decoding -----------------------------------------------------------------------------------
+
+
+def _binary_detail(sample: bytes) -> str | None:
+    """Why the first 64 KiB look binary, or None when they look like text."""
+    if b"\x00" in sample and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return f"NUL bytes in the first {len(sample)} bytes"
     controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
-    return controls > max(8, len(sample) // 100)
+    if controls > max(8, len(sample) // 100):
+        return f"{controls} control bytes in the first {len(sample)} bytes"
+    return None
+
+
+def _looks_binary(data: bytes) -> bool:
+    return _binary_detail(data[:_SNIFF]) is not None
+
+
+def _bom(head: bytes) -> tuple[str, str, int] | None:
+    """``(codec, errors, BOM length)`` when ``head`` starts with a byte-order mark."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8", "replace", 3
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16", "strict", 0
+    return None
+
+
+def _name(codec: str, bom: int) -> str:
+    return "utf-8-sig" if codec == "utf-8" and bom else codec
 
 
 def decode(data: bytes, *, source: str = "<bytes>") -> tuple[str, str]:
@@ -70,23 +186,101 @@ def decode(data: bytes, *, source: str = "<bytes>") -> tuple[str, str]:
 
     >>> decode("园区".encode("utf-8-sig"))
     ('园区', 'utf-8-sig')
+    >>> decode("园区".encode("gbk"))
+    ('园区', 'gb18030')
     """
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    if _looks_binary(data):
-        raise InputError(f"{source}: binary file, not an article")
+    bom = _bom(data)
+    if bom:
+        codec, errors, skip = bom
+        try:
+            return data[skip:].decode(codec, errors), _name(codec, skip)
+        except UnicodeDecodeError as err:
+            raise EncodingError(f"{source}: not valid UTF-16, despite its byte-order mark",
+                                detail=f"{err.reason} at byte {err.start}") from None
+    detail = _binary_detail(data[:_SNIFF])
+    if detail:
+        raise InputError(f"{source}: binary file, not an article", detail=detail)
+    errors = []
+    for codec in ("utf-8", "gb18030"):
+        try:
+            return data.decode(codec), codec
+        except UnicodeDecodeError as err:
+            errors.append(f"not {codec.upper()} (byte {data[err.start]:#04x} at offset {err.start})")
+    raise EncodingError(f"{source}: unknown text encoding (not UTF-8, UTF-16 or GB18030)", detail="; ".join(errors))
+
+
+def _blocks(fh: BinaryIO, codec: str, errors: str, skip: int, digest=None) -> Iterator[str]:
+    """The text of ``fh`` decoded block by block (``UnicodeDecodeError`` with the offset in the file)."""
+    fh.seek(0)
+    decoder = codecs.getincrementaldecoder(codec)(errors)
+    offset = 0
+    while True:
+        block = fh.read(_BLOCK)
+        if digest is not None:
+            digest.update(block)
+        data = block[skip:] if offset == 0 else block
+        try:
+            text = decoder.decode(data, final=not block)
+        except UnicodeDecodeError as err:
+            start = offset + (skip if offset == 0 else 0) + max(err.start, 0)
+            raise UnicodeDecodeError(err.encoding, err.object, err.start, err.end,
+                                     f"{err.reason} at offset {start}") from None
+        if text:
+            yield text
+        if not block:
+            return
+        offset += len(block)
+
+
+def _cut(text: str, start: int, size: int) -> int:
+    """Where the part that starts at ``start`` ends: after a blank line, else a line, else a sentence."""
+    lo, hi = start + size // 2, start + size
+    for sep in ("\n\n", "\n\r\n", "\n", "。", "！", "？", "；"):
+        i = text.rfind(sep, lo, hi)
+        if i >= 0:
+            return i + len(sep)
+    return hi
+
+
+def split_text(blocks: Iterable[str], part_chars: int) -> Iterator[str]:
+    """Cut a text, given as blocks, into parts of at most ``part_chars`` characters at paragraph boundaries.
+
+    The parts joined are the text.
+
+    >>> list(split_text(["园区很好。\\n\\n企业很多。", "\\n\\n项目落地。"], 8))
+    ['园区很好。\\n\\n', '企业很多。\\n\\n', '项目落地。']
+    """
+    buf, start = "", 0
+    for block in blocks:
+        buf = buf[start:] + block if start else buf + block
+        start = 0
+        while len(buf) - start > part_chars:
+            end = _cut(buf, start, part_chars)
+            yield buf[start:end]
+            start = end
+    if len(buf) > start:
+        yield buf[start:]
+
+
+# --- reading articles ---------------------------------------------------------------------------
+
+
+def _open(path: Path) -> BinaryIO:
+    problem = _problem(path)
+    if problem is not None:
+        raise problem
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a file")
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError:
-        raise EncodingError(
-            f"{source}: unknown text encoding (not UTF-8, UTF-16 or GB18030)"
-        ) from None
+        return open(path, "rb")  # noqa: SIM115 - the caller closes it
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file (removed since it was listed?)") from None
+    except OSError as err:
+        raise InputError(f"{path}: cannot read ({err.strerror})", detail=str(err)) from None
+
+
+def _read_error(path: Path, err: OSError) -> InputError:
+    return InputError(f"{path}: cannot read ({err.strerror or err})", detail=str(err))
 
 
 def _sidecar(path: Path) -> dict[str, str]:
@@ -103,17 +297,27 @@ def _sidecar(path: Path) -> dict[str, str]:
 
 
 def _title(text: str) -> str | None:
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    for line in lines[:8]:
+    first = None
+    for i, m in enumerate(re.finditer(r"[^\r\n]+", text)):
+        line = m.group().strip()
+        if not line:
+            continue
         if len(line) >= 8:
             return line
-    return lines[0] if lines else None
+        first = first or line
+        if i >= 40:
+            break
+    return first
 
 
 def _read_html(data: bytes, *, source: str) -> tuple[str, str, dict[str, str]]:
-    """The article text of a web page (boilerplate removed by trafilatura) and what the page states."""
-    if _looks_binary(data):
-        raise InputError(f"{source}: binary file, not a web page")
+    """The article text of a web page (boilerplate removed by trafilatura) and what the page states.
+
+    Nothing the page names is fetched: no images, scripts, styles or links.
+    """
+    detail = _binary_detail(data[:_SNIFF])
+    if detail:
+        raise InputError(f"{source}: binary file, not a web page", detail=detail)
     import logging
 
     import trafilatura
@@ -132,34 +336,127 @@ def _read_html(data: bytes, *, source: str) -> tuple[str, str, dict[str, str]]:
     return text, "html", meta
 
 
-def read_document(path: str | Path) -> RawDocument:
-    """Read one article file into a :class:`~kg.model.RawDocument`."""
+@dataclass
+class Article:
+    """An article file, checked: its SHA-256 (of the whole file), encoding, size and number of parts.
+
+    :meth:`documents` reads it (again) as one :class:`~kg.model.RawDocument` per part.
+    """
+
+    path: Path
+    sha256: str
+    encoding: str
+    size: int
+    parts: int
+    meta: dict[str, str]
+    part_chars: int
+    _codec: tuple[str, str, int] = ("utf-8", "strict", 0)
+    _text: str | None = None  # kept when the whole file came in one block (and for web pages)
+
+    def _part_texts(self) -> Iterator[str]:
+        if self._text is not None:
+            yield from split_text([self._text], self.part_chars)
+            return
+        codec, errors, skip = self._codec
+        digest = hashlib.sha256()
+        count = 0
+        with _open(self.path) as fh:
+            try:
+                for part in split_text(_blocks(fh, codec, errors, skip, digest), self.part_chars):
+                    count += 1
+                    yield part
+            except (UnicodeDecodeError, OSError) as err:
+                raise InputError(f"{self.path}: changed while it was being read", detail=str(err)) from None
+        if digest.hexdigest() != self.sha256 or count != self.parts:
+            raise InputError(f"{self.path}: changed while it was being read")
+
+    def documents(self) -> Iterator[RawDocument]:
+        """The file as documents: one, or one per part of a long text (title ``…（第2部分，共5部分）``)."""
+        title = self.meta.get("title")
+        for i, text in enumerate(self._part_texts(), 1):
+            if i == 1 and not title:
+                title = _title(text) or self.path.name
+            one = self.parts == 1
+            yield RawDocument(
+                source=self.path.name,
+                text=text,
+                encoding=self.encoding,
+                sha256=self.sha256 if one else hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
+                title=title if one else f"{title}（第{i}部分，共{self.parts}部分）",
+                date=self.meta.get("date"),
+                url=self.meta.get("url"),
+            )
+
+
+def _check_text(path: Path, text_seen: bool, han_seen: bool, chars: int, size: int) -> None:
+    if not text_seen:
+        raise EmptyInputError(f"{path}: empty file", detail=f"{size} bytes" + (", only white space" if size else ""))
+    if not han_seen:
+        raise InputError(f"{path}: no Chinese text, not an article kg can read",
+                         detail=f"{chars} characters, none of them a Chinese character")
+
+
+def open_article(path: str | Path, *, part_chars: int = PART_CHARS) -> Article:
+    """Check an article file in one streaming pass and say how it will be read (see :class:`Article`).
+
+    Raises an :class:`~kg.errors.InputError` naming the file for a missing,
+    unreadable, non-regular, binary, empty or undecodable file, or one without
+    Chinese text.
+    """
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a file") from None
-    except OSError as err:
-        raise InputError(f"{path}: cannot read ({err.strerror})") from None
-    page: dict[str, str] = {}
-    if path.suffix.lower() in _HTML_SUFFIXES:
-        text, encoding, page = _read_html(data, source=str(path))
-    else:
-        text, encoding = decode(data, source=str(path))
-    if not text.strip():
-        raise EmptyInputError(f"{path}: empty file")
-    meta = {**page, **_sidecar(path)}
-    return RawDocument(
-        source=path.name,
-        text=text,
-        encoding=encoding,
-        sha256=hashlib.sha256(data).hexdigest(),
-        title=meta.get("title") or _title(text),
-        date=meta.get("date"),
-        url=meta.get("url"),
-    )
+    with _open(path) as fh:
+        try:
+            head = fh.read(_BLOCK)
+            whole = len(head) < _BLOCK
+            if path.suffix.lower() in _HTML_SUFFIXES:
+                size = os.fstat(fh.fileno()).st_size
+                if size > MAX_PAGE_BYTES:
+                    raise InputError(f"{path}: web page too large ({size / 2**20:.0f} MB; at most "
+                                     f"{MAX_PAGE_BYTES // 2**20} MB): save its text as a .txt file")
+                data = head + fh.read()
+                text, _, page = _read_html(data, source=str(path))
+                _check_text(path, bool(text.strip()), bool(_HAN.search(text)), len(text), len(data))
+                parts = sum(1 for _ in split_text([text], part_chars))
+                return Article(path, hashlib.sha256(data).hexdigest(), "html", len(data), parts,
+                               {**page, **_sidecar(path)}, part_chars, _text=text)
+            bom = _bom(head)
+            if bom is None:
+                detail = _binary_detail(head[:_SNIFF])
+                if detail:
+                    raise InputError(f"{path}: binary file, not an article", detail=detail)
+            failures = []
+            for codec, errors, skip in [bom] if bom else [("utf-8", "strict", 0), ("gb18030", "strict", 0)]:
+                digest = hashlib.sha256()
+                text_seen = han_seen = False
+                chars = parts = 0
+                kept: list[str] = []
+                try:
+                    for part in split_text(_blocks(fh, codec, errors, skip, digest), part_chars):
+                        parts += 1
+                        chars += len(part)
+                        text_seen = text_seen or not part.isspace()
+                        han_seen = han_seen or _HAN.search(part) is not None
+                        if whole:
+                            kept.append(part)
+                except UnicodeDecodeError as err:
+                    if bom:
+                        raise EncodingError(f"{path}: not valid UTF-16, despite its byte-order mark",
+                                            detail=err.reason) from None
+                    failures.append(f"not {codec.upper()} ({err.reason})")
+                    continue
+                size = fh.tell()
+                _check_text(path, text_seen, han_seen, chars, size)
+                return Article(path, digest.hexdigest(), _name(codec, skip), size, parts, _sidecar(path), part_chars,
+                               (codec, errors, skip), "".join(kept) if whole else None)
+            raise EncodingError(f"{path}: unknown text encoding (not UTF-8, UTF-16 or GB18030)",
+                                detail="; ".join(failures))
+        except OSError as err:
+            raise _read_error(path, err) from None
+
+
+def read_document(path: str | Path) -> RawDocument:
+    """Read one article file, whole, into a :class:`~kg.model.RawDocument` (see :func:`open_article`)."""
+    return next(open_article(path, part_chars=2**62).documents())
 
 
 def read_documents(paths: Iterable[Path]) -> Iterator[RawDocument]:
