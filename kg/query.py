@@ -241,10 +241,32 @@ class GraphSource(Source):
         return table
 
 
+# strings, IRIs and comments of a query: a keyword inside them is no keyword
+_LEXICAL = re.compile(r'''"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\''''
+                      r'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>"{}|^`\\\s]*>|#[^\n]*''', re.S)
+_SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:-])", re.I)
+
+
+def refuse_remote(sparql: str) -> None:
+    """Refuse a query that would make the engine fetch from the network: ``SERVICE`` (federation).
+
+    Oxigraph and rdflib both send ``SERVICE`` requests; ``kg`` answers from local data only.
+
+    >>> refuse_remote('SELECT ?s WHERE { ?s rdfs:label "SERVICE <http://x>" }  # SERVICE in a comment')
+    >>> refuse_remote("SELECT * WHERE { service <http://127.0.0.1/sparql> { ?s ?p ?o } }")
+    Traceback (most recent call last):
+    ...
+    kg.errors.QueryError: SERVICE is not allowed: kg answers from local data and fetches nothing (use --endpoint URL)
+    """
+    if _SERVICE.search(_LEXICAL.sub(" ", sparql)):
+        raise QueryError("SERVICE is not allowed: kg answers from local data and fetches nothing (use --endpoint URL)")
+
+
 def run_query(g: Graph, sparql: str) -> Table:
     """Run a SELECT or ASK query on an rdflib graph; a syntax error names the line and column."""
     from pyparsing import ParseException
 
+    refuse_remote(sparql)
     try:
         result = g.query(sparql, initNs=PREFIXES)
     except ParseException as err:

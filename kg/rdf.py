@@ -172,14 +172,21 @@ def _period_literal(value: str) -> Literal:
 def load_rdf(paths: list[str | Path]) -> Graph:
     """Parse graph files (format from the file ending) into one rdflib Graph.
 
-    The named graphs of N-Quads and TriG files are merged into it.
+    The named graphs of N-Quads and TriG files are merged into it. Nothing a file names is fetched: a
+    JSON-LD file with a remote ``@context`` is refused. Files that hold no triple at all are refused.
     """
     g = new_graph()
+    paths = [Path(p) for p in paths]
     for path in paths:
-        path = Path(path)
+        if path.is_dir():
+            raise GraphFileError(f"{path}: is a folder, not a graph file")
         if not path.is_file():
-            raise GraphFileError(f"{path}: no such graph file")
+            raise GraphFileError(f"{path}: broken link" if path.is_symlink() else f"{path}: no such graph file")
         fmt = RDF_FORMATS.get(path.suffix.lower(), "turtle")
+        if fmt == "json-ld":
+            _refuse_remote_context(path)
+        elif fmt == "xml":
+            _require_rdf_namespace(path)
         try:
             if fmt in ("nquads", "trig"):
                 ds = Dataset()
@@ -189,9 +196,55 @@ def load_rdf(paths: list[str | Path]) -> Graph:
                 continue
             g.parse(path, format=fmt)
         except Exception as err:  # rdflib raises many kinds; all mean "not RDF"
-            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            raise GraphFileError(f"{path}: not a readable {fmt} graph ({first[:200]})") from None
+            raise GraphFileError(f"{path}: not a readable {fmt} graph ({_parse_error(err)})", detail=str(err)) from None
+    if not len(g):
+        raise GraphFileError(f"{', '.join(map(str, paths))}: no RDF triples in {'this file' if len(paths) == 1 else 'these files'}")
     return g
+
+
+def _parse_error(err: Exception) -> str:
+    """The first line of a parser's message (rdflib's Turtle errors: line and reason)."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    if not lines:
+        return type(err).__name__
+    text = lines[0]
+    if text.startswith("at line") and len(lines) > 1:
+        why = re.sub(r"\s*at \^ in:$", "", lines[1])
+        text = f"{text.rstrip(':').replace(' of <>', '')}: {why}"
+    return text[:200]
+
+
+def _require_rdf_namespace(path: Path) -> None:
+    """rdflib reads any XML element as a node, so an XML file that never names the RDF namespace is no RDF/XML."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 20)
+    except OSError as err:
+        raise GraphFileError(f"{path}: cannot read ({err.strerror})", detail=str(err)) from None
+    if str(RDF).encode() not in head:
+        raise GraphFileError(f"{path}: not RDF/XML (XML that never names the RDF namespace {RDF})")
+
+
+def _refuse_remote_context(path: Path) -> None:
+    """A JSON-LD file whose ``@context`` (or ``@import``) names a document elsewhere: rdflib would fetch it."""
+    import json
+
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError) as err:
+        raise GraphFileError(f"{path}: not a readable json-ld graph ({_parse_error(err)})", detail=str(err)) from None
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            ctx = node.get("@context")
+            remote = [c for c in (ctx if isinstance(ctx, list) else [ctx]) if isinstance(c, str)]
+            if remote or isinstance(node.get("@import"), str):
+                raise GraphFileError(f"{path}: its @context refers to {(remote or [node.get('@import')])[0][:100]}; kg "
+                                     "fetches nothing: put the context into the file")
+            stack.extend(node.values())
 
 
 def graph_from_rdf(g: Graph) -> nx.MultiDiGraph:
