@@ -41,7 +41,7 @@ __all__ = [
     "person_titles",
     "national_bodies",
     "places",
-    "place_initials",
+    "place_openings",
 ]
 
 
@@ -181,9 +181,9 @@ def national_bodies() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def place_initials() -> frozenset[str]:
-    """First characters of every place name: a cheap test before a dictionary look-up."""
-    return frozenset(name[0] for name in places())
+def place_openings() -> frozenset[str]:
+    """The first two characters of every place name: a cheap test before a dictionary look-up."""
+    return frozenset(name[:2] for name in places())
 
 
 _PLACE_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州",
