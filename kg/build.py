@@ -26,6 +26,7 @@ True
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -108,7 +109,8 @@ def build(
                 seen.add(article.sha256)
                 documents.extend(parts)
         except InputError as err:
-            skipped.append(Skipped.of(path, err))
+            gone = not os.path.lexists(path)
+            skipped.append(Skipped.of(path, InputError(f"{path}: no such file (removed since it was listed?)") if gone else err))
         if progress:
             progress(i, len(files), path)
     if not documents and not skipped_duplicates:

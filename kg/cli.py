@@ -58,6 +58,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .ingest import find_articles
 
     aliases = read_aliases(args.aliases) if args.aliases else None
+    if getattr(args, "store", None) and Path(args.store).exists():
+        from .store import open_for_writing
+
+        open_for_writing(args.store)  # before a long build: a locked, damaged or foreign folder fails now
     count = len(find_articles(args.inputs, on_skip=lambda _: None))
     result = build(args.inputs, date=args.date, progress=_progress(count), aliases=aliases)
     for skipped in result.skipped:

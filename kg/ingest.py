@@ -388,6 +388,10 @@ class Article:
             )
 
 
+def _size(n: int) -> str:
+    return f"{n} bytes" if n < 2**20 else f"{n / 2**20:.0f} MB"
+
+
 def _check_text(path: Path, text_seen: bool, han_seen: bool, chars: int, size: int) -> None:
     if not text_seen:
         raise EmptyInputError(f"{path}: empty file", detail=f"{size} bytes" + (", only white space" if size else ""))
@@ -411,8 +415,8 @@ def open_article(path: str | Path, *, part_chars: int = PART_CHARS) -> Article:
             if path.suffix.lower() in _HTML_SUFFIXES:
                 size = os.fstat(fh.fileno()).st_size
                 if size > MAX_PAGE_BYTES:
-                    raise InputError(f"{path}: web page too large ({size / 2**20:.0f} MB; at most "
-                                     f"{MAX_PAGE_BYTES // 2**20} MB): save its text as a .txt file")
+                    raise InputError(f"{path}: web page too large ({_size(size)}; at most {_size(MAX_PAGE_BYTES)}): "
+                                     "save its text as a .txt file")
                 data = head + fh.read()
                 text, _, page = _read_html(data, source=str(path))
                 _check_text(path, bool(text.strip()), bool(_HAN.search(text)), len(text), len(data))

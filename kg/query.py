@@ -205,9 +205,15 @@ def syntax_error(message: str) -> QueryError:
     'SPARQL syntax error at line 2, column 16: expected one of LATERAL, SERVICE'
     """
     m = re.search(r"(?:error )?at (\d+):(\d+)(?::|,)?\s*(.*)", message, re.S)
-    if m:
-        return QueryError(f"SPARQL syntax error at line {m.group(1)}, column {m.group(2)}: {m.group(3).strip()[:300]}")
-    return QueryError(f"SPARQL syntax error: {message.strip()[:300]}")
+    if m:  # one line, however long the parser's list of what it expected; all of it with --verbose
+        return QueryError(f"SPARQL syntax error at line {m.group(1)}, column {m.group(2)}: {_clip(m.group(3))}",
+                          detail=message.strip())
+    return QueryError(f"SPARQL syntax error: {_clip(message)}", detail=message.strip())
+
+
+def _clip(text: str, size: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= size else text[:size - 1] + "…"
 
 
 # --- sources ------------------------------------------------------------------------------------

@@ -30,10 +30,10 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF
 
 from .errors import GraphFileError, OutputError, QueryError
-from .query import PREFIXES, Source, Table, make_literal, syntax_error
+from .query import PREFIXES, Source, Table, make_literal, refuse_remote, syntax_error
 from .vocab import ZKG, ZKGR
 
-__all__ = ["StoreSource", "write_store", "split_by_document", "load_into_memory", "SHARED_GRAPH",
+__all__ = ["StoreSource", "write_store", "open_for_writing", "split_by_document", "load_into_memory", "SHARED_GRAPH",
            "new_graph_from_turtle"]
 
 #: The named graph for triples that belong to no document (pushed and stored like a document's).
@@ -123,23 +123,54 @@ def write_store(g: Graph, path: str | Path) -> dict[str, int]:
     """
     import pyoxigraph as ox
 
-    try:
-        store = ox.Store(str(path))
-    except OSError as err:
-        raise OutputError(f"{path}: cannot open the store for writing ({err})") from None
+    store = open_for_writing(path)
     try:
         written = {}
+        drops, data = [], []
         for doc, triples in sorted(split_by_document(g).items(), key=lambda kv: kv[0] or ""):
             name = ox.NamedNode(doc or SHARED_GRAPH)
-            store.remove_graph(name)
-            store.extend(ox.Quad(_ox_term(s), _ox_term(p), _ox_term(o), name) for s, p, o in triples)
+            drops.append(f"DROP SILENT GRAPH {name}")
+            data.append(f"GRAPH {name} {{\n" + "".join(f"{_ox_term(s)} {_ox_term(p)} {_ox_term(o)} .\n"
+                                                       for s, p, o in triples) + "}")
             written[name.value] = len(triples)
+        # one update is one transaction: a failed, interrupted or killed write leaves the store as it was
+        store.update(" ;\n".join([*drops, "INSERT DATA {\n" + "\n".join(data) + "\n}"]))
         store.flush()
         return written
-    except OSError as err:
-        raise OutputError(f"{path}: cannot write the store ({err})") from None
+    except (OSError, SyntaxError, ValueError, RuntimeError) as err:
+        raise OutputError(f"{path}: cannot write the store ({_first_line(err)})", detail=str(err)) from None
     finally:
         del store
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0][:200] if text else type(err).__name__
+
+
+def open_for_writing(path: str | Path):
+    """The store at ``path`` opened for writing (created if the folder is new or empty).
+
+    Refuses a folder that holds other files, a store another process is writing (RocksDB's lock) and a
+    damaged store, each with one line naming the folder (:class:`~kg.errors.OutputError`).
+    """
+    import pyoxigraph as ox
+
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder}: not a folder, so not a store")
+    if folder.is_dir() and not (folder / "CURRENT").is_file() and any(folder.iterdir()):
+        raise OutputError(f"{folder}: not a store (the folder holds other files); choose a new or empty folder")
+    try:
+        return ox.Store(str(folder))
+    except OSError as err:
+        if "lock" in str(err).lower():
+            raise OutputError(f"{folder}: the store is locked: another process is writing it (another kg build "
+                              "--store?); try again when it has finished", detail=str(err)) from None
+        raise OutputError(f"{folder}: cannot open the store for writing ({_first_line(err)})", detail=str(err)) from None
+    except RuntimeError as err:  # RocksDB reports corruption this way
+        raise OutputError(f"{folder}: the store is damaged ({_first_line(err)}); remove the folder and build again",
+                          detail=str(err)) from None
 
 
 def load_into_memory(paths: Iterable[str | Path]):
@@ -187,7 +218,10 @@ class StoreSource(Source):
         try:
             return cls(ox.Store.read_only(str(folder)), name=str(folder))
         except OSError as err:
-            raise GraphFileError(f"{folder}: cannot open the store ({str(err).splitlines()[0][:200]})") from None
+            raise GraphFileError(f"{folder}: cannot open the store ({_first_line(err)})", detail=str(err)) from None
+        except RuntimeError as err:  # RocksDB reports corruption this way
+            raise GraphFileError(f"{folder}: the store is damaged ({_first_line(err)}); build it again",
+                                 detail=str(err)) from None
 
     @classmethod
     def from_files(cls, paths: Iterable[str | Path]) -> StoreSource:
@@ -213,6 +247,7 @@ class StoreSource(Source):
         """
         import pyoxigraph as ox
 
+        refuse_remote(sparql)
         kwargs: dict = {"prefixes": {p: str(ns) for p, ns in PREFIXES.items()}}
         if default_graphs:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
