@@ -148,7 +148,7 @@ def _list_saved() -> int:
 
 def cmd_query(args: argparse.Namespace) -> int:
     from .errors import QueryError
-    from .query import format_csv, format_json, format_table, inject_values, iri_value, run_saved
+    from .query import format_csv, format_json, format_table, iri_value, run_saved
 
     if args.list:
         return _list_saved()
@@ -165,7 +165,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
             sparql = _read_query(args)
             bindings = {name: [iri_value(value) or Literal(value)] for name, value in _params(args.param).items()}
-            table = source.query(inject_values(sparql, bindings) if bindings else sparql)
+            table = source.query(sparql, bindings=bindings)
     finally:
         source.close()
     if args.format == "csv":

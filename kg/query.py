@@ -46,7 +46,7 @@ from .vocab import ZKG, ZKGR
 
 __all__ = [
     "Table", "Source", "GraphSource", "run_query", "PREFIXES",
-    "SavedQuery", "Param", "saved_queries", "saved_query", "bind_params", "run_saved",
+    "Bindings", "SavedQuery", "Param", "saved_queries", "saved_query", "bind_params", "run_saved",
     "sparql_term", "inject_values", "iri_value", "canonical_term", "prefix_line", "syntax_error",
     "format_table", "format_csv", "format_json", "format_xml", "format_tsv",
 ]
@@ -113,6 +113,15 @@ _LANG = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
 _VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+_STRING_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f]')
+_ECHAR = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+
+
+def _escape_char(m: re.Match) -> str:
+    ch = m.group()
+    return _ECHAR.get(ch) or f"\\u{ord(ch):04X}"
+
+
 def sparql_term(term: URIRef | Literal) -> str:
     """The SPARQL text of an RDF term, escaped so that no text can break out of it.
 
@@ -126,7 +135,7 @@ def sparql_term(term: URIRef | Literal) -> str:
             raise QueryError(f"not a valid IRI: {str(term)[:100]!r}")
         return f"<{term}>"
     if isinstance(term, Literal):
-        text = str(term).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+        text = _STRING_ESCAPE.sub(_escape_char, str(term))
         if term.language:
             if not _LANG.fullmatch(term.language):
                 raise QueryError(f"not a valid language tag: {term.language[:20]!r}")
@@ -219,15 +228,23 @@ def _clip(text: str, size: int = 200) -> str:
 # --- sources ------------------------------------------------------------------------------------
 
 
+Bindings = dict[str, list]
+"""Parameter values: variable name → the RDF terms it may take (an empty list: none, so no rows)."""
+
+
 class Source:
     """Somewhere SPARQL SELECT and ASK queries run: a graph in memory, a store or an endpoint."""
 
     #: What the user named, for messages (a file, a folder, a URL).
     name: str = "graph"
 
-    def query(self, sparql: str, *, limit: int | None = None) -> Table:  # pragma: no cover - interface
-        """Run a SELECT or ASK query; at most ``limit`` rows (``Table.truncated`` tells)."""
-        raise NotImplementedError
+    def query(self, sparql: str, *, limit: int | None = None, bindings: Bindings | None = None) -> Table:
+        """Run a SELECT or ASK query; at most ``limit`` rows (``Table.truncated`` tells).
+
+        ``bindings`` bind variables to RDF terms: by the engine's own means where it has them (rdflib's
+        ``initBindings``, Oxigraph's substitutions), else by a ``VALUES`` block (:func:`inject_values`).
+        """
+        raise NotImplementedError  # pragma: no cover - interface
 
     def close(self) -> None:
         """Release what the source holds (connections, file locks)."""
@@ -240,8 +257,18 @@ class GraphSource(Source):
         self.graph = graph
         self.name = name
 
-    def query(self, sparql: str, *, limit: int | None = None) -> Table:
-        table = run_query(self.graph, sparql)
+    def query(self, sparql: str, *, limit: int | None = None, bindings: Bindings | None = None) -> Table:
+        init = None
+        if bindings and all(len(terms) == 1 for terms in bindings.values()):
+            # initBindings: rdflib joins VALUES blocks with nested loops, slow on big graphs
+            init = {var: terms[0] for var, terms in bindings.items()}
+            for var, term in init.items():
+                if not _VAR.fullmatch(var):
+                    raise QueryError(f"not a valid variable name: {var[:40]!r}")
+                sparql_term(term)  # the same checks as for the other sources
+        elif bindings:
+            sparql = inject_values(sparql, bindings)
+        table = run_query(self.graph, sparql, init_bindings=init)
         if limit is not None and len(table.rows) > limit:
             table.rows, table.truncated = table.rows[:limit], True
         return table
@@ -268,13 +295,13 @@ def refuse_remote(sparql: str) -> None:
         raise QueryError("SERVICE is not allowed: kg answers from local data and fetches nothing (use --endpoint URL)")
 
 
-def run_query(g: Graph, sparql: str) -> Table:
+def run_query(g: Graph, sparql: str, *, init_bindings: dict | None = None) -> Table:
     """Run a SELECT or ASK query on an rdflib graph; a syntax error names the line and column."""
     from pyparsing import ParseException
 
     refuse_remote(sparql)
     try:
-        result = g.query(sparql, initNs=PREFIXES)
+        result = g.query(sparql, initNs=PREFIXES, initBindings=init_bindings or None)
     except ParseException as err:
         raise QueryError(f"SPARQL syntax error at line {err.lineno}, column {err.col}: {err.msg}") from None
     except Exception as err:  # rdflib raises assorted errors for bad queries
@@ -399,14 +426,13 @@ def iri_value(value: str) -> URIRef | None:
 def _lookup(source: Source, param: Param, value: str) -> list[URIRef]:
     """The entities whose name or alias is ``value`` (language-tagged ``@zh`` or plain)."""
     values = [Literal(value, lang="zh"), Literal(value)]
-    sparql = inject_values(f"SELECT DISTINCT ?e WHERE {{ ?e <{RDFS.label}>|<{SKOS.altLabel}> ?name }} ORDER BY ?e",
-                           {"name": values})
-    table = source.query(sparql)
+    sparql = f"SELECT DISTINCT ?e WHERE {{ ?e <{RDFS.label}>|<{SKOS.altLabel}> ?name }} ORDER BY ?e"
+    table = source.query(sparql, bindings={"name": values})
     return [row[0] for row in table.rows if isinstance(row[0], URIRef)]
 
 
-def bind_params(saved: SavedQuery, values: dict[str, str], source: Source) -> tuple[str, list[str]]:
-    """The text of ``saved`` with its parameters bound, and notes for the user.
+def bind_params(saved: SavedQuery, values: dict[str, str], source: Source) -> tuple[Bindings, list[str]]:
+    """The bindings of the parameters of ``saved`` (defaults included), and notes for the user.
 
     ``entity`` parameters given by name are looked up in ``source``; a name that matches nothing binds
     to nothing (no rows) and adds a note.
@@ -427,7 +453,7 @@ def bind_params(saved: SavedQuery, values: dict[str, str], source: Source) -> tu
         bindings[p.name], note = _param_terms(p, value, source)
         if note:
             notes.append(note)
-    return inject_values(saved.text, bindings), notes
+    return bindings, notes
 
 
 def _param_terms(p: Param, value: str, source: Source) -> tuple[list, str | None]:
@@ -461,8 +487,8 @@ def _param_terms(p: Param, value: str, source: Source) -> tuple[list, str | None
 def run_saved(source: Source, name: str, params: dict[str, str] | None = None, *, limit: int | None = None) -> Table:
     """Run the saved query ``name`` with ``params`` (parameter name → value as the user wrote it)."""
     saved = saved_query(name)
-    sparql, notes = bind_params(saved, params or {}, source)
-    table = source.query(sparql, limit=limit)
+    bindings, notes = bind_params(saved, params or {}, source)
+    table = source.query(saved.text, limit=limit, bindings=bindings)
     table.notes.extend(notes)
     return table
 

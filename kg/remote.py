@@ -2,7 +2,8 @@
 
 :class:`EndpointSource` sends queries to any SPARQL endpoint (Virtuoso, Fuseki, GraphDB, ``kg serve`` …).
 :func:`push` loads a graph into a store with the Graph Store HTTP Protocol: one ``PUT`` per document,
-into the named graph of that document, so pushing the same graph again replaces it (idempotent).
+into the named graph of that document, so pushing the same graph again replaces it (idempotent), and
+one ``POST`` (a merge) of what documents share into a shared graph.
 Basic and digest authentication (Virtuoso's ``/sparql-graph-crud-auth``) are both understood.
 
 >>> source = EndpointSource("http://127.0.0.1:9/sparql", timeout=2)
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from rdflib import BNode, Graph, Literal, URIRef
 
 from .errors import EndpointError, QueryError
-from .query import Source, Table, make_literal, prefix_line
+from .query import Bindings, Source, Table, inject_values, make_literal, prefix_line
 
 __all__ = ["EndpointSource", "push", "Pushed", "graph_store_url"]
 
@@ -104,7 +105,9 @@ class EndpointSource(Source):
         self.timeout = timeout
         self._opener = _opener(url, user, password)
 
-    def query(self, sparql: str, *, limit: int | None = None) -> Table:
+    def query(self, sparql: str, *, limit: int | None = None, bindings: Bindings | None = None) -> Table:
+        if bindings:
+            sparql = inject_values(sparql, bindings)
         body = urllib.parse.urlencode({"query": prefix_line(sparql) + sparql}).encode("utf-8")
         request = urllib.request.Request(self.url, data=body, method="POST", headers={
             "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
@@ -151,24 +154,31 @@ def graph_store_url(endpoint: str, graph: str) -> str:
 
 def push(g: Graph, endpoint: str, *, graph: str | None = None, user: str | None = None, password: str | None = None,
          timeout: float = 300) -> list[Pushed]:
-    """Load ``g`` into the Graph Store at ``endpoint`` with ``PUT``: one named graph per document
-    (the document's IRI), or everything into ``graph`` when given. Each ``PUT`` replaces its graph.
+    """Load ``g`` into the Graph Store at ``endpoint``.
+
+    Each document's own triples go with ``PUT`` into the named graph of the document (its IRI),
+    replacing it; what is shared between documents (entity types, labels, aliases) is added with
+    ``POST`` to :data:`kg.store.SHARED_GRAPH` (see :func:`kg.store.split_by_document`). With ``graph``,
+    everything goes with one ``PUT`` into that graph. Pushing the same graph again changes nothing.
     """
     from .store import SHARED_GRAPH, split_by_document
 
     _check_url(endpoint)
     if graph is not None:
-        parts = {graph: list(g)}
+        parts = [(graph, list(g), "PUT")]
     else:
-        parts = {doc or SHARED_GRAPH: triples for doc, triples in split_by_document(g).items()}
+        split = split_by_document(g)
+        parts = [(doc, triples, "PUT") for doc, triples in sorted(split.items(), key=lambda kv: kv[0] or "") if doc]
+        if split.get(None):
+            parts.append((SHARED_GRAPH, split[None], "POST"))
     opener = _opener(endpoint, user, password)
     done = []
-    for name, triples in sorted(parts.items()):
+    for name, triples, method in parts:
         part = Graph()
         for t in triples:
             part.add(t)
         data = part.serialize(format="nt", encoding="utf-8")
-        request = urllib.request.Request(graph_store_url(endpoint, name), data=data, method="PUT", headers={
+        request = urllib.request.Request(graph_store_url(endpoint, name), data=data, method=method, headers={
             "Content-Type": "text/turtle; charset=utf-8", "User-Agent": _USER_AGENT})
         with _open(opener, request, f"graph store {endpoint}", timeout, query=False) as response:
             response.read()

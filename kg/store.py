@@ -1,9 +1,11 @@
 """The embedded store: an Oxigraph database on disk, one named graph per document.
 
-``kg build --store DIR`` writes each document's triples into the named graph of that document (its
-IRI), replacing what an earlier build wrote there, so a store grows article by article and a rebuilt
-article never leaves stale triples behind. ``kg query --store DIR`` and ``kg serve --store DIR`` read it;
-queries see the union of all graphs as their default graph.
+``kg build --store DIR`` writes each document's own triples (evidence, figures, statements, the
+relations it states) into the named graph of that document (its IRI), replacing what an earlier build
+wrote there, so a store grows article by article and a rebuilt article leaves no stale facts behind.
+What describes an entity (type, label, aliases) is shared by all documents and goes once into
+:data:`SHARED_GRAPH`, so that joins over the union of graphs do not multiply rows. ``kg query --store DIR``
+and ``kg serve --store DIR`` read the store; queries see the union of all graphs as their default graph.
 
 >>> import tempfile
 >>> folder = tempfile.mkdtemp()
@@ -12,7 +14,7 @@ queries see the union of all graphs as their default graph.
 ...       zkg:evidence <evidence/d1-0-9> .
 ...   <evidence/d1-0-9> a zkg:Evidence ; prov:wasDerivedFrom <document/d1> .''')
 >>> write_store(g, folder)
-{'https://w3id.org/zonekg/id/document/d1': 5}
+{'https://w3id.org/zonekg/id/graph/shared': 2, 'https://w3id.org/zonekg/id/document/d1': 3}
 >>> source = StoreSource.open(folder)
 >>> source.query("SELECT ?name WHERE { ?z a zkg:DevelopmentZone ; rdfs:label ?name }").rows
 [(rdflib.term.Literal('萍乡经济技术开发区', lang='zh'),)]
@@ -30,7 +32,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF
 
 from .errors import GraphFileError, OutputError, QueryError
-from .query import PREFIXES, Source, Table, make_literal, refuse_remote, syntax_error
+from .query import PREFIXES, Bindings, Source, Table, inject_values, make_literal, refuse_remote, syntax_error
 from .vocab import ZKG, ZKGR
 
 __all__ = ["StoreSource", "write_store", "open_for_writing", "split_by_document", "load_into_memory", "SHARED_GRAPH",
@@ -47,38 +49,39 @@ def new_graph_from_turtle(turtle: str) -> Graph:
 
 
 def split_by_document(g: Graph) -> dict[str | None, list[tuple]]:
-    """The triples of ``g`` by the document they come from (``None``: from no document).
+    """The triples of ``g`` by the document they come from; ``None`` holds the shared ones.
 
-    A document's evidence, indicators and statements go to that document; an entity's type, label and
-    aliases go to every document that mentions it; a plain relation triple goes to the documents of
-    the statements that assert it; ``zkg:evidence`` and ``zkg:hasIndicator`` links go with their object.
+    A document's own nodes — the document, its evidence sentences, indicators and statements — go to
+    that document, and so do the links to them (``zkg:evidence``, ``zkg:hasIndicator``) and the plain
+    triple of every relation the document states. What describes an entity (its type, label and
+    aliases) is shared by every document that mentions it, so it goes to ``None`` once, as does
+    anything that comes from no document: stored that way, a triple is never in two graphs unless two
+    documents state the same relation.
     """
     doc_of: dict = {}
     for ev, doc in g.subject_objects(PROV.wasDerivedFrom):
         doc_of[ev] = doc
     for doc in g.subjects(RDF.type, ZKG.Document):
         doc_of[doc] = doc
-    docs_of: dict = defaultdict(set)
+    local: dict = defaultdict(set)  # the document's own nodes
     for node, ev in g.subject_objects(ZKG.evidence):
-        if ev in doc_of:
-            docs_of[node].add(doc_of[ev])
+        if ev in doc_of and ((node, RDF.type, RDF.Statement) in g or (node, RDF.type, ZKG.Indicator) in g):
+            local[node].add(doc_of[ev])
     for node, doc in doc_of.items():
-        docs_of[node].add(doc)
+        local[node].add(doc)
     asserted: dict = defaultdict(set)
     for st in g.subjects(RDF.type, RDF.Statement):
         s, p, o = g.value(st, RDF.subject), g.value(st, RDF.predicate), g.value(st, RDF.object)
-        asserted[(s, p, o)] |= docs_of.get(st, set())
+        asserted[(s, p, o)] |= local.get(st, set())
     out: dict[str | None, list[tuple]] = defaultdict(list)
     for triple in g:
         s, p, o = triple
-        if p in (ZKG.evidence, PROV.wasDerivedFrom):
-            docs = docs_of.get(o) or docs_of.get(s, set())
-        elif p == ZKG.hasIndicator:
-            docs = docs_of.get(o) or docs_of.get(s, set())
-        elif (s, p, o) in asserted:
-            docs = asserted[(s, p, o)]
+        if s in local:
+            docs = local[s]
+        elif p in (ZKG.evidence, ZKG.hasIndicator):
+            docs = local.get(o, set())
         else:
-            docs = docs_of.get(s, set())
+            docs = asserted.get(triple, set())
         if not docs:
             out[None].append(triple)
         for doc in docs:
@@ -117,9 +120,10 @@ def _rdflib_term(term):
 
 
 def write_store(g: Graph, path: str | Path) -> dict[str, int]:
-    """Write ``g`` into the store at ``path``, one named graph per document, replacing those graphs.
+    """Write ``g`` into the store at ``path``: one named graph per document, replacing it, and the
+    shared triples (see :func:`split_by_document`) added to :data:`SHARED_GRAPH`.
 
-    Returns the number of triples written per graph. Triples from no document go to :data:`SHARED_GRAPH`.
+    Returns the number of triples written per graph.
     """
     import pyoxigraph as ox
 
@@ -129,7 +133,8 @@ def write_store(g: Graph, path: str | Path) -> dict[str, int]:
         drops, data = [], []
         for doc, triples in sorted(split_by_document(g).items(), key=lambda kv: kv[0] or ""):
             name = ox.NamedNode(doc or SHARED_GRAPH)
-            drops.append(f"DROP SILENT GRAPH {name}")
+            if doc is not None:
+                drops.append(f"DROP SILENT GRAPH {name}")
             data.append(f"GRAPH {name} {{\n" + "".join(f"{_ox_term(s)} {_ox_term(p)} {_ox_term(o)} .\n"
                                                        for s, p, o in triples) + "}")
             written[name.value] = len(triples)
@@ -229,9 +234,12 @@ class StoreSource(Source):
         paths = list(paths)
         return cls(load_into_memory(paths), name=", ".join(str(p) for p in paths))
 
-    def query(self, sparql: str, *, limit: int | None = None, default_graphs: list[str] | None = None,
-              named_graphs: list[str] | None = None, deadline: float | None = None) -> Table:
+    def query(self, sparql: str, *, limit: int | None = None, bindings: Bindings | None = None,
+              default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
+              deadline: float | None = None) -> Table:
         """Run a SELECT or ASK query; stop early after ``limit`` rows or past ``deadline`` (``time.monotonic``)."""
+        if bindings:
+            sparql = inject_values(sparql, bindings)
         result = self.execute(sparql, limit=limit, default_graphs=default_graphs, named_graphs=named_graphs,
                               deadline=deadline)
         if not isinstance(result, Table):
@@ -263,13 +271,22 @@ class StoreSource(Source):
                 return ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
             variables = [v.value for v in result.variables]
             rows, truncated = [], False
+            seen: dict = {}  # answers repeat terms (names, sentences): convert each once
+            columns = range(len(variables))
             for solution in result:
                 if limit is not None and len(rows) >= limit:
                     truncated = True
                     break
                 if deadline is not None and time.monotonic() > deadline:
                     raise QueryError("the query ran out of time")
-                rows.append(tuple(_rdflib_term(solution[i]) for i in range(len(variables))))
+                row = []
+                for i in columns:
+                    term = solution[i]
+                    converted = seen.get(term)
+                    if converted is None and term is not None:
+                        converted = seen[term] = _rdflib_term(term)
+                    row.append(converted)
+                rows.append(tuple(row))
             return Table(variables, rows, truncated=truncated)
         except SyntaxError as err:
             raise syntax_error(str(err)) from None

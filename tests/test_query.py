@@ -1,0 +1,416 @@
+"""Saved questions: the right rows on a small hand-made graph and on the seed article; safe parameters;
+the errors a user meets."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rdflib import Graph, Literal, URIRef
+
+from kg.errors import QueryError
+from kg.query import (
+    GraphSource,
+    Table,
+    format_csv,
+    format_json,
+    format_tsv,
+    format_xml,
+    inject_values,
+    parse_saved,
+    run_query,
+    run_saved,
+    saved_queries,
+    sparql_term,
+)
+
+# Two documents in the contract vocabulary, written by hand so that every expected row below is known.
+FIXTURE_TTL = """
+@base <https://w3id.org/zonekg/id/> .
+@prefix zkg: <https://w3id.org/zonekg/ontology#> .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+
+<document/d1> a zkg:Document, prov:Entity ; dcterms:title "甲文"@zh ; dcterms:source "a.txt" .
+<document/d2> a zkg:Document, prov:Entity ; dcterms:title "乙文"@zh ; dcterms:source "b.txt" .
+
+<evidence/d1-0-20> a zkg:Evidence ; zkg:text "甲区引进星河科技和年产5万吨新材料项目。"@zh ; zkg:start 0 ; zkg:end 20 ;
+    prov:wasDerivedFrom <document/d1> .
+<evidence/d1-20-45> a zkg:Evidence ; zkg:text "甲区获评省级绿色园区，拥有规模以上工业企业120家。"@zh ; zkg:start 20 ; zkg:end 45 ;
+    prov:wasDerivedFrom <document/d1> .
+<evidence/d1-45-100> a zkg:Evidence ;
+    zkg:text "甲区出台惠企十条，扶持云帆食品，兑现奖励资金超1968.4万元，建设甲区孵化器和人才之家。"@zh ;
+    zkg:start 45 ; zkg:end 100 ; prov:wasDerivedFrom <document/d1> .
+<evidence/d2-0-30> a zkg:Evidence ; zkg:text "乙高新区引进星河科技，星河科技获评专精特新企业，营业收入超3.5亿元。"@zh ;
+    zkg:start 0 ; zkg:end 30 ; prov:wasDerivedFrom <document/d2> .
+<evidence/d2-30-60> a zkg:Evidence ; zkg:text "乙高新区推出人才新政，建设乙区博士后科研工作站、政务服务中心和创新港。"@zh ;
+    zkg:start 30 ; zkg:end 60 ; prov:wasDerivedFrom <document/d2> .
+
+<zone/甲经济开发区> a zkg:DevelopmentZone ; rdfs:label "甲经济开发区"@zh ; skos:altLabel "甲区"@zh ;
+    zkg:evidence <evidence/d1-0-20>, <evidence/d1-20-45>, <evidence/d1-45-100> ;
+    zkg:introduced <enterprise/星河科技有限公司>, <project/年产5万吨新材料项目> ;
+    zkg:hasEnterprise <enterprise/云帆食品> ; zkg:hasHonor <honor/省级绿色园区> ; zkg:implementsPolicy <policy/惠企十条> ;
+    zkg:hasPlatform <platform/甲区孵化器>, <platform/人才之家> ;
+    zkg:hasIndicator <indicator/d1-38-42>, <indicator/d1-70-79> .
+<zone/乙高新区> a zkg:DevelopmentZone ; rdfs:label "乙高新区"@zh ; zkg:evidence <evidence/d2-0-30>, <evidence/d2-30-60> ;
+    zkg:introduced <enterprise/星河科技有限公司> ;
+    zkg:hasPlatform <platform/乙区博士后科研工作站>, <platform/政务服务中心> .
+<enterprise/星河科技有限公司> a zkg:Enterprise ; rdfs:label "星河科技有限公司"@zh ; skos:altLabel "星河科技"@zh ;
+    zkg:evidence <evidence/d1-0-20>, <evidence/d2-0-30> ; zkg:hasHonor <honor/专精特新企业> ;
+    zkg:hasIndicator <indicator/d2-22-29> .
+<enterprise/云帆食品> a zkg:Enterprise ; rdfs:label "云帆食品"@zh ; zkg:evidence <evidence/d1-45-100> ;
+    zkg:locatedIn <zone/甲经济开发区> .
+<project/年产5万吨新材料项目> a zkg:Project ; rdfs:label "年产5万吨新材料项目"@zh ; zkg:evidence <evidence/d1-0-20> .
+<honor/省级绿色园区> a zkg:Honor ; rdfs:label "省级绿色园区"@zh ; zkg:evidence <evidence/d1-20-45> .
+<honor/专精特新企业> a zkg:Honor ; rdfs:label "专精特新企业"@zh ; zkg:evidence <evidence/d2-0-30> .
+<policy/惠企十条> a zkg:Policy ; rdfs:label "惠企十条"@zh ; zkg:evidence <evidence/d1-45-100> ;
+    zkg:supports <enterprise/云帆食品> .
+<policy/人才新政> a zkg:Policy ; rdfs:label "人才新政"@zh ; zkg:evidence <evidence/d2-30-60> .
+<platform/甲区孵化器> a zkg:Platform ; rdfs:label "甲区孵化器"@zh ; zkg:evidence <evidence/d1-45-100> .
+<platform/人才之家> a zkg:Platform ; rdfs:label "人才之家"@zh ; zkg:evidence <evidence/d1-45-100> .
+<platform/乙区博士后科研工作站> a zkg:Platform ; rdfs:label "乙区博士后科研工作站"@zh ; zkg:evidence <evidence/d2-30-60> .
+<platform/政务服务中心> a zkg:Platform ; rdfs:label "政务服务中心"@zh ; zkg:evidence <evidence/d2-30-60> .
+<platform/创新港> a zkg:Platform ; rdfs:label "创新港"@zh ; zkg:evidence <evidence/d2-30-60> .
+
+<indicator/d1-38-42> a zkg:Indicator ; zkg:measure "规模以上工业企业"@zh ; zkg:value 120.0 ; zkg:unit "家"@zh ;
+    zkg:rawText "120家"@zh ; zkg:evidence <evidence/d1-20-45> .
+<indicator/d1-70-79> a zkg:Indicator ; zkg:measure "奖励资金"@zh ; zkg:value 19684000.0 ; zkg:unit "元"@zh ;
+    zkg:rawText "1968.4万元"@zh ; zkg:qualifier "more-than" ; zkg:period "2024"^^xsd:gYear ; zkg:evidence <evidence/d1-45-100> .
+<indicator/d2-22-29> a zkg:Indicator ; zkg:measure "营业收入"@zh ; zkg:value 350000000.0 ; zkg:unit "元"@zh ;
+    zkg:rawText "3.5亿元"@zh ; zkg:qualifier "more-than" ; zkg:evidence <evidence/d2-0-30> .
+
+<statement/s1> a rdf:Statement ; rdf:subject <zone/甲经济开发区> ; rdf:predicate zkg:introduced ;
+    rdf:object <enterprise/星河科技有限公司> ; zkg:evidence <evidence/d1-0-20> .
+<statement/s2> a rdf:Statement ; rdf:subject <zone/甲经济开发区> ; rdf:predicate zkg:introduced ;
+    rdf:object <project/年产5万吨新材料项目> ; zkg:evidence <evidence/d1-0-20> .
+<statement/s3> a rdf:Statement ; rdf:subject <zone/甲经济开发区> ; rdf:predicate zkg:hasEnterprise ;
+    rdf:object <enterprise/云帆食品> ; zkg:evidence <evidence/d1-45-100> .
+<statement/s4> a rdf:Statement ; rdf:subject <zone/甲经济开发区> ; rdf:predicate zkg:hasHonor ;
+    rdf:object <honor/省级绿色园区> ; zkg:evidence <evidence/d1-20-45> .
+<statement/s5> a rdf:Statement ; rdf:subject <zone/甲经济开发区> ; rdf:predicate zkg:implementsPolicy ;
+    rdf:object <policy/惠企十条> ; zkg:evidence <evidence/d1-45-100> .
+<statement/s6> a rdf:Statement ; rdf:subject <policy/惠企十条> ; rdf:predicate zkg:supports ;
+    rdf:object <enterprise/云帆食品> ; zkg:evidence <evidence/d1-45-100> .
+<statement/s7> a rdf:Statement ; rdf:subject <zone/甲经济开发区> ; rdf:predicate zkg:hasPlatform ;
+    rdf:object <platform/甲区孵化器> ; zkg:evidence <evidence/d1-45-100> .
+<statement/s8> a rdf:Statement ; rdf:subject <zone/甲经济开发区> ; rdf:predicate zkg:hasPlatform ;
+    rdf:object <platform/人才之家> ; zkg:evidence <evidence/d1-45-100> .
+<statement/s9> a rdf:Statement ; rdf:subject <zone/乙高新区> ; rdf:predicate zkg:introduced ;
+    rdf:object <enterprise/星河科技有限公司> ; zkg:evidence <evidence/d2-0-30> .
+<statement/s10> a rdf:Statement ; rdf:subject <enterprise/星河科技有限公司> ; rdf:predicate zkg:hasHonor ;
+    rdf:object <honor/专精特新企业> ; zkg:evidence <evidence/d2-0-30> .
+<statement/s11> a rdf:Statement ; rdf:subject <zone/乙高新区> ; rdf:predicate zkg:hasPlatform ;
+    rdf:object <platform/乙区博士后科研工作站> ; zkg:evidence <evidence/d2-30-60> .
+<statement/s12> a rdf:Statement ; rdf:subject <zone/乙高新区> ; rdf:predicate zkg:hasPlatform ;
+    rdf:object <platform/政务服务中心> ; zkg:evidence <evidence/d2-30-60> .
+<statement/s13> a rdf:Statement ; rdf:subject <enterprise/云帆食品> ; rdf:predicate zkg:locatedIn ;
+    rdf:object <zone/甲经济开发区> ; zkg:evidence <evidence/d1-45-100> .
+"""
+
+S_D1_1 = "甲区引进星河科技和年产5万吨新材料项目。"
+S_D1_2 = "甲区获评省级绿色园区，拥有规模以上工业企业120家。"
+S_D1_3 = "甲区出台惠企十条，扶持云帆食品，兑现奖励资金超1968.4万元，建设甲区孵化器和人才之家。"
+S_D2_1 = "乙高新区引进星河科技，星河科技获评专精特新企业，营业收入超3.5亿元。"
+A, B = "甲经济开发区", "乙高新区"
+XH, YF = "星河科技有限公司", "云帆食品"
+
+#: (saved query, parameters) → the rows it must give on the fixture, in order; None stands for unbound.
+EXPECTED = {
+    ("enterprises-of-zone", ()): [(B, XH, "introduced"), (A, YF, "hasEnterprise"), (A, YF, "locatedIn"),
+                                  (A, XH, "introduced")],
+    ("enterprises-of-zone", (("zone", "甲区"),)): [(A, YF, "hasEnterprise"), (A, YF, "locatedIn"), (A, XH, "introduced")],
+    ("honors", ()): [(XH, "专精特新企业", S_D2_1), (A, "省级绿色园区", S_D1_2)],
+    ("honors", (("entity", "星河科技"),)): [(XH, "专精特新企业", S_D2_1)],
+    ("figures", (("entity", A),)): [(A, "奖励资金", "19684000", "元", "more-than", "2024", S_D1_3),
+                                    (A, "规模以上工业企业", "120", "家", None, None, S_D1_2)],
+    ("figures", (("entity", XH),)): [(XH, "营业收入", "350000000", "元", "more-than", None, S_D2_1)],
+    ("policies", ()): [("人才新政", None, None), ("惠企十条", "supports", YF), ("惠企十条", "implementedBy", A)],
+    ("policies", (("policy", "惠企十条"),)): [("惠企十条", "supports", YF), ("惠企十条", "implementedBy", A)],
+    ("introductions", ()): [(B, XH, "Enterprise", S_D2_1), (A, "年产5万吨新材料项目", "Project", S_D1_1),
+                            (A, XH, "Enterprise", S_D1_1)],
+    ("introductions", (("target", "星河科技"),)): [(B, XH, "Enterprise", S_D2_1), (A, XH, "Enterprise", S_D1_1)],
+    ("introductions", (("zone", "甲区"), ("target", "年产5万吨新材料项目"))): [
+        (A, "年产5万吨新材料项目", "Project", S_D1_1)],
+    ("platforms-by-type", ()): [("之家", "人才之家", A), ("其他", "创新港", None), ("孵化器", "甲区孵化器", A),
+                                ("工作站", "乙区博士后科研工作站", B), ("服务中心", "政务服务中心", B)],
+    ("platforms-by-type", (("type", "孵化器"),)): [("孵化器", "甲区孵化器", A)],
+    ("evidence", (("subject", "甲区"), ("object", "星河科技"))): [(A, "introduced", XH, S_D1_1, "0", "20", "a.txt")],
+    ("evidence", (("subject", "星河科技"),)): [
+        (XH, "hasHonor", "专精特新企业", S_D2_1, "0", "30", "b.txt"),
+        (XH, "hasIndicator", "营业收入 3.5亿元", S_D2_1, "0", "30", "b.txt"),
+        (XH, "type", "Enterprise", S_D2_1, "0", "30", "b.txt"),
+        (XH, "type", "Enterprise", S_D1_1, "0", "20", "a.txt")],
+    ("evidence", (("subject", "星河科技"), ("predicate", "hasHonor"))): [
+        (XH, "hasHonor", "专精特新企业", S_D2_1, "0", "30", "b.txt")],
+    ("class-counts", ()): [("Evidence", "5"), ("Platform", "5"), ("Indicator", "3"), ("DevelopmentZone", "2"),
+                           ("Document", "2"), ("Enterprise", "2"), ("Honor", "2"), ("Policy", "2"), ("Project", "1")],
+    ("multi-document-entities", ()): [(XH, "Enterprise", "2")],
+    ("multi-document-entities", (("min", "3"),)): [],
+}
+
+
+@pytest.fixture(scope="module")
+def fixture_graph() -> Graph:
+    return Graph().parse(data=FIXTURE_TTL, format="turtle")
+
+
+def texts(table: Table) -> list[tuple]:
+    return [tuple(None if t is None else str(t) for t in row) for row in table.rows]
+
+
+def test_every_saved_query_is_covered_and_documented():
+    names = {name for name, _ in EXPECTED}
+    assert names == set(saved_queries())
+    for q in saved_queries().values():
+        assert q.title and q.description, q.name
+        assert "# Columns:" in q.text, q.name
+        for p in q.params:
+            assert p.description, (q.name, p.name)
+
+
+def test_parameters_are_never_assigned_inside_the_query():
+    """A parameter variable set by BIND or VALUES would clash with its binding (rdflib's initBindings)."""
+    import re
+
+    for q in saved_queries().values():
+        body = "\n".join(line for line in q.text.splitlines() if not line.lstrip().startswith("#"))
+        for p in q.params:
+            assert not re.search(rf"AS\s+\?{p.name}\b", body), (q.name, p.name)
+            assert not re.search(rf"VALUES\s+\?{p.name}\b", body), (q.name, p.name)
+
+
+@pytest.mark.parametrize(("name", "params"), list(EXPECTED), ids=[f"{n}-{'-'.join(k for k, _ in p)}" for n, p in EXPECTED])
+def test_saved_query_rows_on_the_fixture(fixture_graph, name, params):
+    table = run_saved(GraphSource(fixture_graph), name, dict(params))
+    assert texts(table) == EXPECTED[(name, params)]
+
+
+def test_parameter_by_iri_and_by_prefixed_name(fixture_graph):
+    source = GraphSource(fixture_graph)
+    by_name = texts(run_saved(source, "honors", {"entity": A}))
+    assert texts(run_saved(source, "honors", {"entity": f"<https://w3id.org/zonekg/id/zone/{A}>"})) == by_name
+    assert texts(run_saved(source, "honors", {"entity": f"zkgr:zone/{A}"})) == by_name
+    assert texts(run_saved(source, "evidence", {"subject": XH, "predicate": "zkg:hasHonor"}))[0][1] == "hasHonor"
+
+
+def test_an_unknown_name_gives_no_rows_and_a_note(fixture_graph):
+    table = run_saved(GraphSource(fixture_graph), "honors", {"entity": "无此园区"})
+    assert table.rows == []
+    assert table.notes == ["no entity is named '无此园区' (parameter entity)"]
+
+
+def test_unknown_saved_query_lists_the_available_ones():
+    with pytest.raises(QueryError) as err:
+        run_saved(GraphSource(Graph()), "honours")
+    message = str(err.value)
+    assert "no saved query named 'honours'" in message
+    for name in saved_queries():
+        assert name in message
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"zone": "甲区"}, "has no parameter 'zone' (it takes: entity)"),
+    ({"entity": "<https://x/a b>"}, "not a valid IRI"),
+])
+def test_bad_parameters(fixture_graph, params, message):
+    with pytest.raises(QueryError) as err:
+        run_saved(GraphSource(fixture_graph), "honors", params)
+    assert message in str(err.value)
+
+
+def test_integer_and_property_parameters_are_checked(fixture_graph):
+    with pytest.raises(QueryError, match="wants an integer"):
+        run_saved(GraphSource(fixture_graph), "multi-document-entities", {"min": "2; DROP ALL"})
+    with pytest.raises(QueryError, match="wants a property name"):
+        run_saved(GraphSource(fixture_graph), "evidence", {"predicate": "introduced> ?x ?y . <"})
+
+
+# --- the seed article: facts that stay true while extraction improves ---
+
+ZONE = "萍乡经济技术开发区"
+
+
+@pytest.fixture(scope="module")
+def seed_source(seed_result):
+    return GraphSource(seed_result.graph)
+
+
+def test_seed_introductions(seed_source):
+    rows = texts(run_saved(seed_source, "introductions", {"zone": ZONE}))
+    assert (ZONE, "京东集团", "Enterprise") in [r[:3] for r in rows]
+    assert all("京东集团" in r[3] for r in rows if r[1] == "京东集团")
+
+
+def test_seed_enterprises_of_zone_by_alias(seed_source):
+    rows = texts(run_saved(seed_source, "enterprises-of-zone", {"zone": "萍乡经开区"}))
+    assert (ZONE, "京东集团", "introduced") in rows
+    assert {r[0] for r in rows} == {ZONE}
+
+
+def test_seed_honors(seed_source):
+    rows = texts(run_saved(seed_source, "honors", {"entity": ZONE}))
+    assert (ZONE, "国家绿色园区") in [r[:2] for r in rows]
+    assert all(r[1] in r[2].replace("“", "").replace("”", "") for r in rows if r[2])
+
+
+def test_seed_figures(seed_source):
+    rows = texts(run_saved(seed_source, "figures", {"entity": ZONE}))
+    assert (ZONE, "规模以上工业企业", "143", "家") in [r[:4] for r in rows]
+    sentence = next(r[6] for r in rows if r[1] == "规模以上工业企业")
+    assert "143家" in sentence
+
+
+def test_seed_evidence_of_a_relation(seed_source):
+    rows = texts(run_saved(seed_source, "evidence", {"subject": ZONE, "predicate": "introduced", "object": "京东集团"}))
+    assert rows and all(r[:3] == (ZONE, "introduced", "京东集团") and "京东集团" in r[3] for r in rows)
+    assert all(r[6] == "pingxiang-2024.txt" and int(r[4]) < int(r[5]) for r in rows)
+
+
+def test_seed_class_counts(seed_source):
+    counts = {c: int(n) for c, n in texts(run_saved(seed_source, "class-counts"))}
+    assert counts["DevelopmentZone"] >= 1 and counts["Enterprise"] >= 8 and counts["Document"] == 1
+    assert counts["Indicator"] >= 30
+
+
+def test_seed_policies_and_platforms(seed_source):
+    policies = texts(run_saved(seed_source, "policies"))
+    assert any(link == "implementedBy" and who == ZONE for _, link, who in policies)
+    platforms = texts(run_saved(seed_source, "platforms-by-type"))
+    assert platforms and all(t for t, _, _ in platforms)
+
+
+def test_seed_entities_in_several_documents(tmp_path):
+    import kg
+    from tests.data import SEED
+
+    second = tmp_path / "second.txt"
+    second.write_text("萍乡经济技术开发区引进京东集团。", encoding="utf-8")
+    source = GraphSource(kg.build([SEED, second]).graph)
+    rows = texts(run_saved(source, "multi-document-entities"))
+    names = {r[0]: r for r in rows}
+    assert names[ZONE][1:] == ("DevelopmentZone", "2") and names["京东集团"][1:] == ("Enterprise", "2")
+    assert all(r[2] == "2" for r in rows)
+    assert texts(run_saved(source, "multi-document-entities", {"min": "3"})) == []
+
+
+# --- safe binding ---
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(min_size=0, max_size=40))
+def test_any_text_binds_as_exactly_one_literal(text):
+    """Quotes, braces, backslashes, newlines, '#': whatever the user types stays one literal."""
+    sparql = inject_values("SELECT ?x WHERE { }", {"x": [Literal(text, lang="zh")]})
+    table = run_query(Graph(), sparql)
+    assert texts(table) == [(text,)]
+    assert table.rows[0][0].language == "zh"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(min_size=1, max_size=30))
+def test_any_text_as_an_entity_parameter_is_harmless(text):
+    graph = Graph().parse(data=FIXTURE_TTL, format="turtle")
+    before = len(graph)
+    table = run_saved(GraphSource(graph), "honors", {"entity": text})
+    assert len(graph) == before
+    if text not in ("甲经济开发区", "甲区", "星河科技有限公司", "星河科技"):
+        assert table.rows == []
+
+
+def test_sparql_term_refuses_what_cannot_be_an_iri():
+    for bad in ("a>b", "a b", "a\"b", "a{b}", "a\\b", "a\nb"):
+        with pytest.raises(QueryError):
+            sparql_term(URIRef(bad))
+
+
+def test_injected_values_keep_line_numbers_of_errors():
+    sparql = "SELECT ?e WHERE {\n  ?e rdfs:label ?name .\n  ?e ?p }"
+    with pytest.raises(QueryError, match="line 3"):
+        run_query(Graph(), inject_values(sparql, {"name": [Literal("甲\n乙")]}))
+
+
+def test_header_format_is_checked():
+    from kg.errors import ResourceError
+
+    with pytest.raises(ResourceError):
+        parse_saved("bad", "SELECT * {}")
+    with pytest.raises(ResourceError):
+        parse_saved("bad", "# Title\n# @param zone place optional  what\nSELECT * {}")
+
+
+# --- formats ---
+
+
+def test_result_formats(fixture_graph):
+    table = run_saved(GraphSource(fixture_graph), "figures", {"entity": XH})
+    assert format_csv(table).splitlines()[1] == f"{XH},营业收入,350000000,元,more-than,,{S_D2_1}"
+    tsv = format_tsv(table).splitlines()
+    assert tsv[0].startswith("?entityName\t?measure")
+    assert tsv[1].split("\t")[:3] == [f'"{XH}"@zh', '"营业收入"@zh', '"350000000"^^<http://www.w3.org/2001/XMLSchema#decimal>']
+    import json
+    import xml.etree.ElementTree as ET
+
+    doc = json.loads(format_json(table))
+    assert doc["results"]["bindings"][0]["value"] == {
+        "type": "literal", "datatype": "http://www.w3.org/2001/XMLSchema#decimal", "value": "350000000"}
+    root = ET.fromstring(format_xml(table))
+    ns = {"s": "http://www.w3.org/2005/sparql-results#"}
+    assert [v.get("name") for v in root.findall("s:head/s:variable", ns)][:2] == ["entityName", "measure"]
+    assert root.find("s:results/s:result/s:binding[@name='entityName']/s:literal", ns).text == XH
+
+
+# --- the command line ---
+
+
+def kg_cli(*args):
+    return subprocess.run([sys.executable, "-m", "kg", *map(str, args)], capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def fixture_file(tmp_path_factory, fixture_graph):
+    path = tmp_path_factory.mktemp("fixture") / "graph.ttl"
+    path.write_text(fixture_graph.serialize(format="turtle"), encoding="utf-8")
+    return path
+
+
+def test_cli_list():
+    run = kg_cli("query", "--list")
+    assert run.returncode == 0, run.stderr
+    for name, q in saved_queries().items():
+        assert name in run.stdout and q.title in run.stdout
+    assert "zone=…" in run.stdout and "min=2" in run.stdout
+
+
+def test_cli_saved_with_param(fixture_file):
+    run = kg_cli("query", "--saved", "enterprises-of-zone", "--param", "zone=甲区", "--data", fixture_file, "--format", "csv")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["zoneName,enterpriseName,relation", f"{A},{YF},hasEnterprise", f"{A},{YF},locatedIn",
+                                       f"{A},{XH},introduced"]
+
+
+def test_cli_param_binds_a_query_of_ones_own(fixture_file):
+    run = kg_cli("query", "SELECT ?name WHERE { ?e rdfs:label ?name . FILTER(STR(?name) = ?want) }", "--param",
+                 f"want={XH}", "--data", fixture_file, "--format", "csv")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["name", XH]
+
+
+def test_cli_errors(fixture_file):
+    run = kg_cli("query", "--saved", "nope", "--data", fixture_file)
+    assert run.returncode == 4
+    assert run.stderr.count("\n") == 1 and "available: class-counts, enterprises-of-zone" in run.stderr
+    run = kg_cli("query", "SELECT ?x WHERE {\n ?x ?y }", "--data", fixture_file)
+    assert run.returncode == 4 and "line 2" in run.stderr and "column" in run.stderr
+    run = kg_cli("query", "--saved", "honors", "--param", "entity=无此", "--data", fixture_file)
+    assert run.returncode == 0 and "no entity is named '无此'" in run.stderr
+    run = kg_cli("query", "--saved", "honors", "--param", "entity", "--data", fixture_file)
+    assert run.returncode == 4 and "NAME=VALUE" in run.stderr
+    run = kg_cli("query", "SELECT * { ?s ?p ?o }")
+    assert run.returncode == 4 and "--data" in run.stderr
