@@ -263,6 +263,7 @@ class StoreSource(Source):
             kwargs["use_default_graph_as_union"] = True
         if named_graphs:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        result = None
         try:
             result = self.store.query(sparql, **kwargs)
             if isinstance(result, ox.QueryBoolean):
@@ -292,6 +293,8 @@ class StoreSource(Source):
             raise syntax_error(str(err)) from None
         except (OSError, ValueError, TypeError) as err:
             raise QueryError(f"SPARQL query failed: {str(err).splitlines()[0][:300] if str(err) else type(err).__name__}") from None
+        finally:
+            result = None  # Oxigraph's results must be dropped on the thread that made them
 
     def close(self) -> None:
         self.store = None
