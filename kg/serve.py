@@ -7,7 +7,7 @@ body) answer SELECT and ASK in SPARQL results JSON, XML, CSV or TSV, chosen by t
 
 Safety: binds 127.0.0.1 unless told otherwise, and then answers only requests addressed to a loopback
 name (no DNS rebinding); requests larger than ``max_request_bytes`` are refused (413/414); a query gets
-``timeout`` seconds (503 after that) and at most ``max_rows`` rows (then the header
+``timeout`` seconds (503 after that) and at most ``max_rows`` rows or triples (then the header
 ``X-Result-Truncated`` says so). A query past its time cannot be stopped inside the engine: its thread
 is left to finish, and at most ``workers`` queries run at once.
 
@@ -337,7 +337,8 @@ class _Handler(BaseHTTPRequestHandler):
             if kind is None:
                 self._error(HTTPStatus.NOT_ACCEPTABLE, "graph results come as " + ", ".join(_GRAPH_TYPES))
                 return
-            self._send(HTTPStatus.OK, result, kind + "; charset=utf-8")
+            headers = {"X-Result-Truncated": str(self.server.max_rows)} if getattr(result, "truncated", False) else {}
+            self._send(HTTPStatus.OK, result, kind + "; charset=utf-8", headers)
             return
         if fmt in RESULT_TYPES:
             kind = RESULT_TYPES[fmt]

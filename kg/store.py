@@ -202,6 +202,17 @@ def load_into_memory(paths: Iterable[str | Path]):
     return store
 
 
+class GraphAnswer(bytes):
+    """The N-Triples of a CONSTRUCT or DESCRIBE answer; ``truncated`` when the triple limit cut it."""
+
+    truncated: bool
+
+    def __new__(cls, data: bytes, *, truncated: bool = False) -> GraphAnswer:
+        answer = super().__new__(cls, data)
+        answer.truncated = truncated
+        return answer
+
+
 class StoreSource(Source):
     """An Oxigraph store: on disk (:meth:`open`) or in memory (:meth:`from_files`).
 
@@ -268,8 +279,15 @@ class StoreSource(Source):
             result = self.store.query(sparql, **kwargs)
             if isinstance(result, ox.QueryBoolean):
                 return Table(["ask"], [(Literal(bool(result)),)], boolean=bool(result))
-            if isinstance(result, ox.QueryTriples):
-                return ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
+            if isinstance(result, ox.QueryTriples):  # CONSTRUCT, DESCRIBE: the same limits as rows
+                triples = []
+                for triple in result:
+                    if limit is not None and len(triples) >= limit:
+                        return GraphAnswer(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), truncated=True)
+                    if deadline is not None and time.monotonic() > deadline:
+                        raise QueryError("the query ran out of time")
+                    triples.append(triple)
+                return GraphAnswer(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
             variables = [v.value for v in result.variables]
             rows, truncated = [], False
             seen: dict = {}  # answers repeat terms (names, sentences): convert each once
