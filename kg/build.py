@@ -25,28 +25,32 @@ True
 
 from __future__ import annotations
 
+import functools
 import json
-import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import networkx as nx
 from rdflib import Graph
 
-from .errors import InputError, NothingBuiltError
+from .errors import NothingBuiltError
 from .files import write_files
 from .graph import to_networkx
-from .ingest import PART_CHARS, Skipped, find_articles, open_article
+from .ingest import PART_CHARS, Skipped, find_articles
 from .model import Document
-from .pipeline import process
+from .parallel import Engine
 from .rdf import graph_to_rdf
 from .resolve import figure_conflicts, resolve_corpus
 from .serialise import DEFAULT_FORMATS, serialise
 
-__all__ = ["Result", "Skipped", "build", "write_outputs", "make_report", "merges_csv", "read_aliases"]
+if TYPE_CHECKING:
+    from .corpus import StorePlan
+
+__all__ = ["Result", "Skipped", "build", "write_outputs", "write_store_update", "make_report", "merges_csv", "read_aliases"]
 
 
 @dataclass
@@ -61,11 +65,8 @@ class Result:
     merges: list[dict] = field(default_factory=list)
     #: inputs left out, each with the reason (also under ``skipped`` in the report)
     skipped: list[Skipped] = field(default_factory=list)
-
-
-def _slim(doc: Document) -> Document:
-    """A processed part of a long file without what only extraction needed (offset map, tokens, mentions)."""
-    return replace(doc, raw_offset=[], match_text="", lines=[], sentences=[], mentions=[], links={})
+    #: with ``build(store=…)``: how the store changes (see :func:`write_store_update`)
+    store_plan: StorePlan | None = None
 
 
 def build(
@@ -76,48 +77,98 @@ def build(
     validate: bool = True,
     aliases: dict[str, str] | None = None,
     part_chars: int = PART_CHARS,
+    workers: int = 1,
+    engine: Engine | None = None,
+    store: str | Path | None = None,
+    prune: bool = False,
 ) -> Result:
     """Read, extract and merge every article under ``paths`` into one graph.
 
     Documents with the same content (by SHA-256) are built once.
-    ``progress(done, total, path)`` is called after each document. With
+    ``progress(done, total, path)`` is called after each file. With
     ``validate`` (the default) the graph is checked against the SHACL shapes
     and ``report["validation"]`` says what was found (see :mod:`kg.validate`).
     Entities are merged across documents (:func:`kg.resolve.resolve_corpus`);
     ``aliases`` maps surface forms to the canonical names a user wants.
     Inputs that cannot be read are skipped (``Result.skipped``); texts longer
     than ``part_chars`` characters are read in parts.
+
+    Files are extracted by ``engine`` (:mod:`kg.parallel`), or by ``workers``
+    local processes. With ``store`` (a folder, see :mod:`kg.corpus`) files
+    extracted by an earlier build are reused from its cache, and
+    ``Result.store_plan`` says how the store changes (written by
+    :func:`write_store_update`); ``prune`` drops the documents of files that
+    are not among the inputs.
     """
+    from .parallel import FileResult, LocalEngine, extract_file
+
     started = time.perf_counter()
     skipped: list[Skipped] = []
     files = find_articles(paths, on_skip=skipped.append)
+    own_engine = engine is None
+    engine = engine or LocalEngine(workers)
+    cache = manifest = None
+    existing: list[str] = []
+    if store is not None:
+        from .corpus import ExtractionCache, Manifest, store_graphs
+
+        existing = store_graphs(store)  # creates a new store, refuses a locked, damaged or foreign one
+        cache, manifest = ExtractionCache(store, date=date, part_chars=part_chars), Manifest.load(store)
+    keep_all = store is None and engine.workers == 1
+    results: dict[int, FileResult] = {}
+    keys: dict[int, str] = {}
+    counts = {"extracted": 0, "reused": 0, "extracted_bytes": 0, "extraction_seconds": 0.0}
+
+    def done(result: FileResult) -> None:
+        results[result.index] = result
+        if progress:
+            progress(len(results), len(files), files[result.index])
+
+    def jobs():
+        for i, path in enumerate(files):
+            if cache is not None:
+                hit = cache.get(cache.key(path), i, str(path))
+                if hit is not None:
+                    keys[i] = cache.key(path, hit.sha256) or ""
+                    counts["reused"] += len(hit.documents)
+                    done(hit)
+                    continue
+            yield (i, str(path))
+
+    extract = functools.partial(extract_file, date=date, part_chars=part_chars, keep_all=keep_all)
+    extraction_started = time.perf_counter()
+    try:
+        for result in engine.map(extract, jobs()):
+            if result.error is None:
+                counts["extracted"] += len(result.documents)
+                counts["extracted_bytes"] += result.size
+                if cache is not None:
+                    keys[result.index] = cache.put(result) or ""
+            done(result)
+    finally:
+        if own_engine:
+            engine.close()
+    counts["extraction_seconds"] = round(time.perf_counter() - extraction_started, 3)
     documents: list[Document] = []
     sentences: dict[str, int] = {}
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     skipped_duplicates = []
-    for i, path in enumerate(files, 1):
-        try:
-            article = open_article(path, part_chars=part_chars)
-            if article.sha256 in seen:
-                skipped_duplicates.append(str(path))
-            else:
-                parts = []
-                for raw in article.documents():
-                    doc = process(raw, date=date)
-                    sentences[doc.id] = len(doc.sentences)
-                    parts.append(_slim(doc) if article.parts > 1 else doc)
-                seen.add(article.sha256)
-                documents.extend(parts)
-        except InputError as err:
-            gone = not os.path.lexists(path)
-            skipped.append(Skipped.of(path, InputError(f"{path}: no such file (removed since it was listed?)") if gone else err))
-        if progress:
-            progress(i, len(files), path)
+    for i in sorted(results):
+        result = results[i]
+        if result.error is not None:
+            skipped.append(result.skipped)
+        elif result.sha256 in seen:
+            skipped_duplicates.append(result.path)
+        else:
+            seen[result.sha256] = i
+            documents.extend(result.documents)
+            sentences.update(result.sentences)
     if not documents and not skipped_duplicates:
         if len(skipped) == 1 and skipped[0].error is not None:
             raise skipped[0].error
         raise NothingBuiltError(f"nothing built: {len(skipped)} input(s) skipped" if skipped else "nothing built: no inputs",
                                 skipped=skipped, detail="\n".join(map(str, skipped)) or None)
+    inputs_docs = documents
     documents, merges = resolve_corpus(documents, aliases=aliases)
     G = to_networkx(documents)
     g = graph_to_rdf(G)
@@ -127,11 +178,63 @@ def build(
     report["merged_surface_forms"] = sum(1 for row in merges if row["surface"] != row["entity"])
     report["conflicts"] = figure_conflicts(documents)
     report["triples"] = len(g)
+    seconds = counts["extraction_seconds"] or 1e-9
+    report["extraction"] = {
+        "engine": engine.name, "workers": engine.workers, "files": len(files),
+        "extracted": counts["extracted"], "reused": counts["reused"], "removed": 0,
+        "seconds": counts["extraction_seconds"],
+        "documents_per_second": round(counts["extracted"] / seconds, 2),
+        "megabytes_per_second": round(counts["extracted_bytes"] / 2**20 / seconds, 3),
+    }
+    plan = None
+    if store is not None:
+        plan = _plan_store(store, cache, manifest, existing, files, results, keys, seen, inputs_docs, g,
+                           aliases=aliases, prune=prune)
+        report["extraction"]["removed"] = plan.removed
+        report["store"] = plan.summary()
     if validate:
         from .validate import validate as shacl_validate
 
         report["validation"] = shacl_validate(g).summary()
-    return Result(documents, G, g, report, merges, skipped)
+    return Result(documents, G, g, report, merges, skipped, plan)
+
+
+def _plan_store(store, cache, manifest, existing, files, results, keys, seen, inputs_docs, g, *, aliases, prune):
+    """How the store changes: the graph of every document it will hold, compared with what it holds."""
+    from .corpus import plan_store
+
+    inputs = {str(Path(files[i]).resolve()): keys[i] for i in seen.values() if keys.get(i)}
+    kept_docs: list[Document] = []
+    removed = kept = 0
+    shas = set(seen)
+    for path, key in sorted(manifest.inputs.items()):
+        if path in inputs:
+            continue
+        old = cache.load(key)
+        if prune or old is None or old.sha256 in shas:
+            removed += len(old.documents) if old is not None and old.sha256 not in shas else 0
+            continue
+        inputs[path] = key
+        shas.add(old.sha256)
+        kept_docs.extend(old.documents)
+        kept += len(old.documents)
+    if kept_docs:
+        merged, _ = resolve_corpus(inputs_docs + kept_docs, aliases=aliases)
+        g = graph_to_rdf(to_networkx(merged))
+    return plan_store(store, g, manifest, inputs, documents=len(inputs_docs) + kept, removed=removed, kept=kept,
+                      prune=prune, existing_graphs=existing)
+
+
+def write_store_update(result: Result) -> dict[str, int]:
+    """Write what a build with ``store`` changes into the store (one transaction; see :mod:`kg.corpus`),
+    then drop cache entries of files the store no longer holds. Returns the triples written per graph."""
+    from .corpus import ExtractionCache, update_store
+
+    if result.store_plan is None:
+        raise ValueError("this build had no store")
+    written = update_store(result.store_plan)
+    ExtractionCache(result.store_plan.path, date=None, part_chars=0).collect_garbage(result.store_plan.manifest.inputs.values())
+    return written
 
 
 def make_report(documents: list[Document], G: nx.MultiDiGraph, *, seconds: float,

@@ -63,7 +63,12 @@ def cmd_build(args: argparse.Namespace) -> int:
 
         open_for_writing(args.store)  # before a long build: a locked, damaged or foreign folder fails now
     count = len(find_articles(args.inputs, on_skip=lambda _: None))
-    result = build(args.inputs, date=args.date, progress=_progress(count), aliases=aliases)
+    from .parallel import make_engine
+
+    with make_engine(args.engine, workers=args.workers, scheduler=args.scheduler) as engine:
+        result = build(args.inputs, date=args.date, progress=_progress(count), aliases=aliases, engine=engine,
+                       store=getattr(args, "store", None), prune=args.prune)
+        nquads = _document_nquads(result, Path(args.output) / "nquads", engine) if args.engine == "dask" else None
     for skipped in result.skipped:
         _warn_skipped(args, skipped)
     paths = write_outputs(result, args.output, formats=args.formats)
@@ -81,16 +86,42 @@ def cmd_build(args: argparse.Namespace) -> int:
               + ", ".join(r["duplicates_skipped"]))
     for p in paths.values():
         print(f"  {p}")
+    if nquads is not None:
+        print(f"  {nquads} (one N-Quads file per document, for kg push)")
+    _extraction_summary(result.report)
     if getattr(args, "store", None):
-        from .store import write_store
+        from .build import write_store_update
 
-        written = write_store(result.graph, args.store)
-        print(f"stored {sum(written.values())} triples in {len(written)} named graph(s) of {args.store}")
+        written = write_store_update(result)
+        st = r["store"]
+        print(f"stored {sum(written.values())} triples in {len(written)} named graph(s) of {args.store} "
+              f"({st['graphs_unchanged']} unchanged, {st['graphs_dropped']} dropped; {st['documents']} document(s) "
+              f"in the store, {st['kept_from_earlier_builds']} of them from earlier builds"
+              + (f", {st['removed']} removed" if st["removed"] else "") + ")")
     if result.skipped:
         print(f"kg: warning: {len(result.skipped)} input(s) skipped, listed under \"skipped\" in {paths['report.json']}",
               file=sys.stderr)
         return EXIT_SKIPPED
     return 0
+
+
+def _document_nquads(result, folder: Path, engine) -> Path:
+    """Per-document N-Quads of the merged corpus, made by the engine's workers."""
+    from .parallel import write_document_nquads
+
+    write_document_nquads(result.documents, folder, engine)
+    return folder
+
+
+def _extraction_summary(report: dict) -> None:
+    """One line: documents extracted and reused, the rate, the workers."""
+    x = report.get("extraction")
+    if not x:
+        return
+    rate = (f" in {x['seconds']:.1f} s ({x['documents_per_second']:.1f} documents/s, {x['megabytes_per_second']:.2f} MB/s)"
+            if x["extracted"] else "")
+    print(f"extracted {x['extracted']} document(s){rate}, reused {x['reused']} from the store, removed {x['removed']}; "
+          f"{x['workers']} {x['engine']} worker(s)")
 
 
 def _read_query(args: argparse.Namespace) -> str:
@@ -314,10 +345,12 @@ def make_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("build", help="extract a graph from articles",
-                       description="Extract entities, relations and figures from articles (.txt, .md; files or "
-                                   "folders) and write DIR/graph.ttl (or the --formats asked for), DIR/graph.html and "
-                                   "DIR/report.json; the graph is checked against the SHACL shapes.")
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="article files or folders")
+                       description="Extract entities, relations and figures from articles (.txt, .md, .html, .docx, "
+                                   ".pdf; files, folders, globs such as 'news/**/*.html' or @LIST files) and write "
+                                   "DIR/graph.ttl (or the --formats asked for), DIR/graph.html and DIR/report.json; the "
+                                   "graph is checked against the SHACL shapes.")
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="article files, folders, globs ('news/**/*.html', quoted) or @LIST (a file naming one input a line)")
     p.add_argument("-o", "--output", default="output", metavar="DIR", help="output folder (default: output/)")
     p.add_argument("--date", help="document date (YYYY-MM-DD) to anchor relative periods such as 今年")
     p.add_argument("--aliases", metavar="FILE", help="alias file: 'surface,canonical' per line, to override how names "
@@ -325,7 +358,17 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--formats", type=_formats, default=["ttl"], metavar="LIST",
                    help="graph formats to write, comma-separated: ttl (default), nt, nq, trig, jsonld, xml, graphml, csv")
     p.add_argument("--store", metavar="DIR", help="also write the graph into the embedded store in DIR, one named "
-                                                  "graph per document (replacing earlier builds of the same articles)")
+                                                  "graph per document (replacing earlier builds of the same articles); "
+                                                  "files unchanged since an earlier build are not extracted again")
+    p.add_argument("--prune", action="store_true", help="with --store: drop the documents of files that are not among "
+                                                        "the inputs (removed files)")
+    p.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+                   help="extract with N processes (default: all cores); with --engine dask, the size of a local cluster")
+    p.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="local processes (default) or a Dask cluster (pip install 'zonekg[dask]'), which also writes "
+                        "DIR/nquads/, one N-Quads file per document")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="with --engine dask: the scheduler (tcp://host:8786); "
+                                                          "default: a local cluster of --workers processes")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("query", help="run a SPARQL query or a saved question",

@@ -1,0 +1,304 @@
+"""Extraction on many cores or many machines: one article file in, its documents out.
+
+Extracting a file is a pure function (:func:`extract_file`: path → :class:`FileResult`), so it runs
+the same in this process, in a pool of worker processes (:class:`LocalEngine`, ``kg build --workers N``)
+or on a Dask cluster (:class:`DaskEngine`, ``kg build --engine dask --scheduler ADDRESS``). Workers
+read the files themselves (on a cluster every worker must see the same paths), at most a few files per
+worker are in flight at once, and what comes back is only what the graph needs (no token lists or
+offset maps), so memory follows the size of the graph, not of the corpus.
+
+:func:`document_nquads` is the other pure function a cluster runs: one merged document → its N-Quads.
+
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "a.txt").write_text("萍乡经济技术开发区引进京东集团。", encoding="utf-8")
+>>> with LocalEngine(1) as engine:
+...     [r.documents[0].entities[1].label for r in engine.map(extract_file, [(0, str(folder / "a.txt"))])]
+['京东集团']
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from . import errors
+from .errors import InputError, KgError
+from .ingest import PART_CHARS, Skipped, open_article
+from .model import Document
+from .pipeline import process
+
+__all__ = ["FileResult", "extract_file", "slim", "document_nquads", "Engine", "LocalEngine", "DaskEngine", "make_engine",
+           "default_workers", "ENGINES"]
+
+#: The engines ``kg build --engine`` knows.
+ENGINES = ("local", "dask")
+
+
+def default_workers() -> int:
+    """All the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def slim(doc: Document) -> Document:
+    """A processed document without what only extraction needed (offset map, tokens, sentences, mentions)."""
+    return replace(doc, raw_offset=[], match_text="", lines=[], sentences=[], mentions=[], links={})
+
+
+@dataclass
+class FileResult:
+    """What extracting one file gave: its documents (one per part), or why it was skipped.
+
+    ``index`` is the file's place in the input list, so results that arrive in any order can be put back
+    in order; ``sha256`` is that of the whole file; ``sentences`` counts each document's sentences.
+    """
+
+    index: int
+    path: str
+    sha256: str | None = None
+    size: int = 0
+    documents: list[Document] = field(default_factory=list)
+    sentences: dict[str, int] = field(default_factory=dict)
+    #: the error class, message and detail of a file that could not be read
+    error: tuple[type, str, str | None] | None = None
+    seconds: float = 0.0
+
+    @property
+    def skipped(self) -> Skipped | None:
+        """The file as a :class:`~kg.ingest.Skipped` entry, when it could not be read."""
+        if self.error is None:
+            return None
+        cls, message, detail = self.error
+        return Skipped.of(self.path, cls(message, detail=detail))
+
+
+def extract_file(index: int, path: str, *, date: str | None = None, part_chars: int = PART_CHARS,
+                 keep_all: bool = False) -> FileResult:
+    """Read and extract one article file: the pure function every engine runs.
+
+    A file that cannot be read gives a result with ``error`` set (never an exception), so one bad file
+    never stops a build. ``keep_all`` keeps everything extraction made (sentences, tokens, mentions) for
+    a file read in one part; otherwise documents are :func:`slim`.
+    """
+    started = time.perf_counter()
+    try:
+        article = open_article(path, part_chars=part_chars)
+        docs, sentences = [], {}
+        for raw in article.documents():
+            doc = process(raw, date=date)
+            sentences[doc.id] = len(doc.sentences)
+            docs.append(doc if keep_all and article.parts == 1 else slim(doc))
+        return FileResult(index, str(path), article.sha256, article.size, docs, sentences,
+                          seconds=time.perf_counter() - started)
+    except InputError as err:
+        problem = err if os.path.lexists(path) else InputError(f"{path}: no such file (removed since it was listed?)")
+        cls = type(problem) if getattr(errors, type(problem).__name__, None) is type(problem) else InputError
+        return FileResult(index, str(path), error=(cls, str(problem), problem.detail), seconds=time.perf_counter() - started)
+
+
+def document_nquads(doc: Document) -> bytes:
+    """One document of a merged corpus as N-Quads in its own named graph (sorted lines).
+
+    The union of the files of all documents is the graph of the corpus (``graph.ttl``).
+    """
+    from .graph import to_networkx
+    from .rdf import graph_to_rdf
+    from .serialise import serialise
+
+    return serialise(graph_to_rdf(to_networkx([doc])), "nq")["graph.nq"]
+
+
+# --- engines ------------------------------------------------------------------------------------
+
+
+class Engine:
+    """Runs a function over jobs and yields the results as they finish (in any order)."""
+
+    name = "local"
+    workers = 1
+
+    def map(self, fn: Callable[..., Any], jobs: Iterable[tuple]) -> Iterator[Any]:
+        """``fn(*job)`` for every job; results in the order they finish."""
+        for job in jobs:
+            yield fn(*job)
+
+    def warm(self) -> None:
+        """Load what extraction needs once (dictionaries, lexicons) where the work will run."""
+
+    def close(self) -> None:
+        """Stop the workers."""
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _warm() -> None:
+    from .pipeline import process_text
+
+    process_text("萍乡经济技术开发区引进京东集团，2023年规模以上工业企业143家。")
+
+
+def _worker_init() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _call(fn: Callable[..., Any], job: tuple) -> Any:
+    return fn(*job)
+
+
+class LocalEngine(Engine):
+    """Worker processes on this machine (forked from a warmed-up parent where the system allows it).
+
+    With one worker, or one job, everything runs in this process, one job after the other.
+    """
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = max(1, workers or default_workers())
+        self._pool = None
+
+    def _start(self):
+        import multiprocessing as mp
+
+        if self._pool is None:
+            methods = mp.get_all_start_methods()
+            if "fork" in methods and sys.platform != "darwin":
+                _warm()  # children share the loaded dictionaries
+                context = mp.get_context("fork")
+            else:
+                context = mp.get_context("spawn")
+            self._pool = context.Pool(self.workers, initializer=_worker_init)
+        return self._pool
+
+    def map(self, fn: Callable[..., Any], jobs: Iterable[tuple]) -> Iterator[Any]:
+        it = iter(jobs)
+        first = list(itertools.islice(it, 2))
+        if self.workers == 1 or len(first) < 2:
+            for job in itertools.chain(first, it):
+                yield fn(*job)
+            return
+        pool = self._start()
+        try:
+            yield from pool.imap_unordered(functools.partial(_call, fn), itertools.chain(first, it), chunksize=1)
+        except BaseException:
+            self.close(terminate=True)
+            raise
+
+    def close(self, terminate: bool = False) -> None:
+        if self._pool is not None:
+            if terminate:
+                self._pool.terminate()
+            else:
+                self._pool.close()
+            self._pool.join()
+            self._pool = None
+
+
+class DaskEngine(Engine):
+    """A Dask distributed cluster: ``scheduler`` is its address (``tcp://host:8786``), or ``local`` for a
+    ``LocalCluster`` of ``workers`` processes on this machine. Needs ``pip install 'zonekg[dask]'``, and
+    kg installed on every worker."""
+
+    name = "dask"
+
+    def __init__(self, scheduler: str | None = None, workers: int | None = None, *, window: int | None = None) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise KgError("the dask engine needs Dask distributed: pip install 'zonekg[dask]'") from None
+        self._cluster = None
+        try:
+            if not scheduler or scheduler == "local":
+                self._cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
+                                             processes=True, dashboard_address=None)
+                scheduler = self._cluster.scheduler_address
+            self.client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError) as err:
+            if self._cluster is not None:
+                self._cluster.close()
+            raise errors.EndpointError(f"cannot reach the Dask scheduler at {scheduler}: {err}") from None
+        self.scheduler = scheduler
+        threads = sum(self.client.nthreads().values()) or 1
+        self.workers = threads
+        self.window = window or 4 * threads
+
+    def warm(self) -> None:
+        self.client.run(_warm)
+
+    def map(self, fn: Callable[..., Any], jobs: Iterable[tuple]) -> Iterator[Any]:
+        from distributed import as_completed
+
+        it = iter(jobs)
+        pending = as_completed()
+        for job in itertools.islice(it, self.window):
+            pending.add(self.client.submit(_call, fn, job, pure=False))
+        for future in pending:
+            result = future.result()
+            future.release()
+            job = next(it, None)
+            if job is not None:
+                pending.add(self.client.submit(_call, fn, job, pure=False))
+            yield result
+
+    def close(self) -> None:
+        client, cluster = getattr(self, "client", None), self._cluster
+        self.client, self._cluster = None, None
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def make_engine(kind: str = "local", *, workers: int | None = None, scheduler: str | None = None) -> Engine:
+    """The engine ``kg build --engine KIND`` runs on."""
+    if kind == "dask":
+        return DaskEngine(scheduler, workers)
+    if kind == "local":
+        return LocalEngine(workers)
+    raise KgError(f"unknown engine {kind!r} (choose from {', '.join(ENGINES)})")
+
+
+def write_document_nquads(docs: list[Document], folder: str | Path, engine: Engine | None = None) -> list[Path]:
+    """Write one N-Quads file per document (``FOLDER/<first 16 hex digits of its SHA-256>.nq``), each
+    atomically, made by ``engine``; remove the ``.nq`` files of documents no longer in ``docs``.
+
+    Loaded together (``kg push FOLDER/*.nq``) they are the graph of the corpus.
+    """
+    from .files import write_atomic
+
+    folder = Path(folder)
+    engine = engine or Engine()
+    names = {}
+    for i, doc in enumerate(docs):
+        names[i] = f"{doc.sha256[:16]}.nq"
+    written = []
+    for i, data in engine.map(_indexed_nquads, ((i, doc) for i, doc in enumerate(docs))):
+        path = folder / names[i]
+        write_atomic(path, data)
+        written.append(path)
+    keep = set(names.values())
+    for old in folder.glob("*.nq"):
+        if old.name not in keep:
+            old.unlink(missing_ok=True)
+    return sorted(written)
+
+
+def _indexed_nquads(i: int, doc: Document) -> tuple[int, bytes]:
+    return i, document_nquads(doc)
