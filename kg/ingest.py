@@ -39,11 +39,14 @@ from .errors import EmptyInputError, EncodingError, InputError
 from .model import RawDocument
 
 __all__ = ["ARTICLE_SUFFIXES", "PART_CHARS", "MAX_PAGE_BYTES", "Skipped", "Article", "find_articles", "decode",
+           "parse_front_matter", "expand_inputs",
            "open_article", "read_document", "read_documents", "split_text"]
 
 #: File endings read as articles.
-ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
+ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
 _HTML_SUFFIXES = (".html", ".htm")
+#: What a file that is not plain text is called in messages, by ending.
+_KINDS = {".html": "web page", ".htm": "web page", ".docx": "Word document", ".pdf": "PDF"}
 
 #: A text longer than this many characters is cut into parts of at most this size (extraction
 #: time grows faster than the length of a document: 100,000 characters take 2 s, 1,000,000 take minutes).
@@ -110,7 +113,7 @@ def _folder_articles(folder: Path, on_skip: Callable[[Skipped], None] | None) ->
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in files:
             p = Path(root, name)
-            if name.startswith(".") or p.suffix.lower() not in ARTICLE_SUFFIXES:
+            if name.startswith((".", "~$")) or p.suffix.lower() not in ARTICLE_SUFFIXES:
                 continue
             problem = _problem(p)
             if problem is None and not p.is_dir():
@@ -120,19 +123,80 @@ def _folder_articles(folder: Path, on_skip: Callable[[Skipped], None] | None) ->
     return sorted(found)
 
 
+_GLOB = re.compile(r"[*?[]")
+
+
+def _list_file(path: Path) -> list[Path]:
+    """The inputs an ``@LIST`` file names: one a line (``#`` comments, blank lines ignored), relative to its folder."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"@{path}: no such list file") from None
+    except OSError as err:
+        raise InputError(f"@{path}: cannot read the list file ({err.strerror})", detail=str(err)) from None
+    except UnicodeDecodeError:
+        raise InputError(f"@{path}: the list file is not UTF-8") from None
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            out.append(path.parent / os.path.expanduser(line))
+    return out
+
+
+def _glob(pattern: str) -> list[Path]:
+    """The article files and folders a pattern matches (``**`` spans folders), sorted."""
+    import glob
+
+    matches = [Path(m) for m in glob.glob(pattern, recursive=True)]
+    found = sorted(m for m in matches if m.is_dir() or m.suffix.lower() in ARTICLE_SUFFIXES)
+    if not found:
+        raise EmptyInputError(f"{pattern}: no article files match this pattern")
+    return found
+
+
+def expand_inputs(paths: Iterable[str | Path], *, on_skip: Callable[[Skipped], None] | None = None) -> Iterator[Path]:
+    """The paths named by inputs: globs (``news/**/*.html``) expanded, ``@LIST`` files read.
+
+    A name that exists is taken as it is, even if it looks like a pattern. Lines of a list file are
+    relative to the list file's folder and may be globs themselves.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("a.txt", "b.md", "c.jpg", "list.txt"):
+    ...     _ = (folder / name).write_text("b.md\\n# a comment\\n", encoding="utf-8")
+    >>> [p.name for p in expand_inputs([str(folder / "*"), "@" + str(folder / "list.txt")])]
+    ['a.txt', 'b.md', 'list.txt', 'b.md']
+    """
+    for raw in paths:
+        text = str(raw)
+        try:
+            if text.startswith("@") and len(text) > 1 and not os.path.lexists(text):
+                for line in _list_file(Path(os.path.expanduser(text[1:]))):
+                    yield from (_glob(str(line)) if _GLOB.search(line.name) and not os.path.lexists(line) else [line])
+            elif _GLOB.search(text) and not os.path.lexists(text):
+                yield from _glob(text)
+            else:
+                yield Path(raw)
+        except InputError as err:
+            if on_skip is None:
+                raise
+            on_skip(Skipped(text, str(err)[len(text) + 2:] if str(err).startswith(f"{text}: ") else str(err), err.detail, err))
+
+
 def find_articles(paths: Iterable[str | Path], *, on_skip: Callable[[Skipped], None] | None = None) -> list[Path]:
     """Expand files and folders into a sorted, de-duplicated list of article files.
 
     A named file is taken whatever its ending; folders are searched
-    recursively for :data:`ARTICLE_SUFFIXES`. Without ``on_skip`` the first
+    recursively for :data:`ARTICLE_SUFFIXES`; globs and ``@LIST`` files are
+    expanded first (see :func:`expand_inputs`). Without ``on_skip`` the first
     problem (a missing path, a folder without articles) raises an
     :class:`~kg.errors.InputError`; with it, each problem is passed to
     ``on_skip`` as a :class:`Skipped` and the rest are listed (broken links
     and pipes inside folders included).
     """
     found: dict[Path, None] = {}
-    for raw in paths:
-        path = Path(raw)
+    for path in expand_inputs(paths, on_skip=on_skip):
         try:
             problem = _problem(path)
             if problem is not None:
@@ -336,6 +400,118 @@ def _read_html(data: bytes, *, source: str) -> tuple[str, str, dict[str, str]]:
     return text, "html", meta
 
 
+def _read_docx(data: bytes, *, source: str) -> tuple[str, str, dict[str, str]]:
+    """The text of a Word document (.docx): paragraphs and table rows in document order, and its title."""
+    import io
+    import zipfile
+
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
+        raise InputError(f"{source}: not a readable Word document (.docx)", detail=str(err)) from None
+    except Exception as err:  # python-docx and lxml raise many kinds for a damaged package
+        raise InputError(f"{source}: not a readable Word document (.docx)", detail=f"{type(err).__name__}: {err}") from None
+    blocks = []
+    for item in document.iter_inner_content():
+        if hasattr(item, "rows"):
+            for row in item.rows:
+                cells = list(dict.fromkeys(c.text.strip() for c in row.cells))
+                if any(cells):
+                    blocks.append("\t".join(cells))
+        elif item.text.strip():
+            blocks.append(item.text.strip())
+    if not blocks:
+        raise EmptyInputError(f"{source}: no text in the Word document")
+    title = (document.core_properties.title or "").strip()
+    return "\n\n".join(blocks) + "\n", "docx", {"title": title} if title else {}
+
+
+def _read_pdf(data: bytes, *, source: str) -> tuple[str, str, dict[str, str]]:
+    """The text layer of a PDF (pdfminer.six), pages separated by blank lines, and its title."""
+    import io
+    import logging
+
+    from pdfminer.high_level import extract_text
+    from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFParser, PDFSyntaxError
+    from pdfminer.utils import decode_text
+
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
+    if not data.lstrip()[:5] == b"%PDF-":
+        raise InputError(f"{source}: not a PDF (no %PDF- header)")
+    try:
+        text = extract_text(io.BytesIO(data))
+        info = PDFDocument(PDFParser(io.BytesIO(data))).info
+    except (PDFPasswordIncorrect, PDFEncryptionError) as err:
+        raise InputError(f"{source}: encrypted PDF, cannot read its text", detail=str(err)) from None
+    except PDFSyntaxError as err:
+        raise InputError(f"{source}: not a readable PDF ({err})", detail=str(err)) from None
+    except Exception as err:  # pdfminer raises many kinds for a damaged file
+        raise InputError(f"{source}: not a readable PDF", detail=f"{type(err).__name__}: {err}") from None
+    text = text.replace("\x0c", "\n\n")
+    if not text.strip():
+        raise InputError(f"{source}: PDF without a text layer (scanned pages?): run OCR on it, or give its text as .txt")
+    meta: dict[str, str] = {}
+    title = info[0].get("Title") if info else None
+    if isinstance(title, bytes):
+        title = decode_text(title)
+    if isinstance(title, str) and title.strip():
+        meta["title"] = title.strip()
+    return text, "pdf", meta
+
+
+#: Readers of files that are not plain text, by ending: bytes → (text, encoding, metadata).
+_CONVERTERS: dict[str, Callable[..., tuple[str, str, dict[str, str]]]] = {
+    ".html": _read_html, ".htm": _read_html, ".docx": _read_docx, ".pdf": _read_pdf,
+}
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?P<body>.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M)
+_FRONT_KEYS = {"title": "title", "date": "date", "url": "url", "link": "url", "source": "url", "permalink": "url"}
+
+
+def parse_front_matter(text: str) -> tuple[dict[str, str], int]:
+    """The title, date and url of a YAML-like front-matter block at the start of ``text``, and its length.
+
+    Only ``key: value`` lines are read (quotes removed); other keys are ignored.
+
+    >>> parse_front_matter('---\\ntitle: "高新区签约"\\ndate: 2024-03-15 09:30\\ntags: [签约]\\n---\\n正文')
+    ({'title': '高新区签约', 'date': '2024-03-15'}, 57)
+    """
+    m = _FRONT_MATTER.match(text)
+    if not m:
+        return {}, 0
+    meta: dict[str, str] = {}
+    for line in m.group("body").splitlines():
+        kv = re.match(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$", line)
+        if not kv or kv.group(1).lower() not in _FRONT_KEYS:
+            continue
+        key, value = _FRONT_KEYS[kv.group(1).lower()], kv.group(2)
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        if key == "date" and re.match(r"\d{4}-\d{2}-\d{2}[ T]", value):
+            value = value[:10]
+        if value and key not in meta:
+            meta[key] = value
+    return meta, m.end()
+
+
+def _without_front_matter(blocks: Iterable[str], meta: dict[str, str]) -> Iterator[str]:
+    """The text of ``blocks`` without a leading front-matter block, whose metadata goes into ``meta``."""
+    it = iter(blocks)
+    head = ""
+    for block in it:
+        head += block
+        if len(head) >= _SNIFF:
+            break
+    found, end = parse_front_matter(head)
+    meta.update(found)
+    if head[end:]:
+        yield head[end:]
+    yield from it
+
+
 @dataclass
 class Article:
     """An article file, checked: its SHA-256 (of the whole file), encoding, size and number of parts.
@@ -352,6 +528,7 @@ class Article:
     part_chars: int
     _codec: tuple[str, str, int] = ("utf-8", "strict", 0)
     _text: str | None = None  # kept when the whole file came in one block (and for web pages)
+    _front_matter: bool = False  # a Markdown file: a front-matter block is not part of the text
 
     def _part_texts(self) -> Iterator[str]:
         if self._text is not None:
@@ -362,7 +539,10 @@ class Article:
         count = 0
         with _open(self.path) as fh:
             try:
-                for part in split_text(_blocks(fh, codec, errors, skip, digest), self.part_chars):
+                blocks = _blocks(fh, codec, errors, skip, digest)
+                if self._front_matter:
+                    blocks = _without_front_matter(blocks, {})
+                for part in split_text(blocks, self.part_chars):
                     count += 1
                     yield part
             except (UnicodeDecodeError, OSError) as err:
@@ -412,16 +592,17 @@ def open_article(path: str | Path, *, part_chars: int = PART_CHARS) -> Article:
         try:
             head = fh.read(_BLOCK)
             whole = len(head) < _BLOCK
-            if path.suffix.lower() in _HTML_SUFFIXES:
+            convert = _CONVERTERS.get(path.suffix.lower())
+            if convert is not None:
                 size = os.fstat(fh.fileno()).st_size
                 if size > MAX_PAGE_BYTES:
-                    raise InputError(f"{path}: web page too large ({_size(size)}; at most {_size(MAX_PAGE_BYTES)}): "
-                                     "save its text as a .txt file")
+                    raise InputError(f"{path}: {_KINDS[path.suffix.lower()]} too large ({_size(size)}; at most "
+                                     f"{_size(MAX_PAGE_BYTES)}): save its text as a .txt file")
                 data = head + fh.read()
-                text, _, page = _read_html(data, source=str(path))
+                text, encoding, page = convert(data, source=str(path))
                 _check_text(path, bool(text.strip()), bool(_HAN.search(text)), len(text), len(data))
                 parts = sum(1 for _ in split_text([text], part_chars))
-                return Article(path, hashlib.sha256(data).hexdigest(), "html", len(data), parts,
+                return Article(path, hashlib.sha256(data).hexdigest(), encoding, len(data), parts,
                                {**page, **_sidecar(path)}, part_chars, _text=text)
             bom = _bom(head)
             if bom is None:
@@ -429,13 +610,16 @@ def open_article(path: str | Path, *, part_chars: int = PART_CHARS) -> Article:
                 if detail:
                     raise InputError(f"{path}: binary file, not an article", detail=detail)
             failures = []
+            markdown = path.suffix.lower() == ".md"
             for codec, errors, skip in [bom] if bom else [("utf-8", "strict", 0), ("gb18030", "strict", 0)]:
                 digest = hashlib.sha256()
                 text_seen = han_seen = False
                 chars = parts = 0
                 kept: list[str] = []
+                front: dict[str, str] = {}
                 try:
-                    for part in split_text(_blocks(fh, codec, errors, skip, digest), part_chars):
+                    blocks = _blocks(fh, codec, errors, skip, digest)
+                    for part in split_text(_without_front_matter(blocks, front) if markdown else blocks, part_chars):
                         parts += 1
                         chars += len(part)
                         text_seen = text_seen or not part.isspace()
@@ -450,8 +634,8 @@ def open_article(path: str | Path, *, part_chars: int = PART_CHARS) -> Article:
                     continue
                 size = fh.tell()
                 _check_text(path, text_seen, han_seen, chars, size)
-                return Article(path, digest.hexdigest(), _name(codec, skip), size, parts, _sidecar(path), part_chars,
-                               (codec, errors, skip), "".join(kept) if whole else None)
+                return Article(path, digest.hexdigest(), _name(codec, skip), size, parts, {**front, **_sidecar(path)},
+                               part_chars, (codec, errors, skip), "".join(kept) if whole else None, markdown)
             raise EncodingError(f"{path}: unknown text encoding (not UTF-8, UTF-16 or GB18030)",
                                 detail="; ".join(failures))
         except OSError as err:

@@ -148,7 +148,7 @@ def test_a_pipe_is_not_read(tmp_path, good):
 def test_folder_without_articles(tmp_path, good):
     bad = tmp_path / "notes.txt"  # a folder, named like a file
     bad.mkdir()
-    assert_skipped(tmp_path, good, bad, "no articles (.txt, .md, .html, .htm files) in this folder")
+    assert_skipped(tmp_path, good, bad, "no articles (.txt, .md, .html, .htm, .docx, .pdf files) in this folder")
 
 
 def test_bad_files_inside_a_folder_are_named_and_skipped(tmp_path):
