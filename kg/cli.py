@@ -132,6 +132,9 @@ def _read_query(args: argparse.Namespace) -> str:
             return Path(args.file).read_text(encoding="utf-8")
         except OSError as err:
             raise QueryError(f"{args.file}: cannot read query ({err.strerror})") from None
+        except UnicodeDecodeError as err:
+            raise QueryError(f"{args.file}: not a query: not UTF-8 text (byte {err.object[err.start]:#04x} at offset "
+                             f"{err.start})") from None
     if not args.sparql:
         raise QueryError("give a SPARQL query or -f FILE.rq")
     return args.sparql
