@@ -143,3 +143,58 @@ def test_honor_of_two_zones_goes_to_the_zone_that_states_it():
     doc = kg.extract("安远经济技术开发区引进华星电子。\n信丰高新技术产业开发区获评省级绿色园区。信丰高新区新建学校3所。")
     honors = [(r.subject, r.object) for r in doc.relations if r.predicate == "hasHonor"]
     assert honors == [("DevelopmentZone:信丰高新技术产业开发区", "Honor:省级绿色园区")]
+
+
+# fmt: off
+ZONE_TYPES = [
+    ("龙岗综合保税区（以下简称龙岗综保区）进出口值增长12.5%。", "龙岗综合保税区", "龙岗综保区"),
+    ("安远高新技术产业开发区（以下简称安远高新区）新建学校3所。", "安远高新技术产业开发区", "安远高新区"),
+    ("地处南康区龙回镇的龙回工业园区新增企业5家。", "龙回工业园区", None),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("text", "label", "alias"), ZONE_TYPES)
+def test_zone_types_and_their_abbreviations(text, label, alias):
+    doc = kg.extract(text)
+    (zone,) = [e for e in doc.entities if e.cls == "DevelopmentZone"]
+    assert zone.label == label
+    assert (alias in zone.aliases) if alias else not zone.aliases
+    assert all(i.subject == zone.key for i in doc.indicators)
+
+
+@pytest.mark.parametrize("anaphor", ["该区", "该经开区", "全区", "园区", "经开区"])
+def test_anaphora_point_at_the_article_zone(anaphor):
+    doc = kg.extract(f"安远经济技术开发区位于赣州。今年以来，{anaphor}拥有规模以上工业企业80家。")
+    (ind,) = doc.indicators
+    assert ind.subject == "DevelopmentZone:安远经济技术开发区"
+    assert not [e for e in doc.entities if e.label == anaphor]
+
+
+def test_signing_news_projects_owned_by_companies():
+    doc = kg.extract("当天开工的项目包括：赣州福兴实业有限公司年产5000吨饲料项目；江西明远新材料有限公司研发中心项目。"
+                     "安远工业园区相关负责人介绍，项目总投资3.2亿元。")
+    projects = sorted(e.label for e in doc.entities if e.cls == "Project")
+    assert projects == ["江西明远新材料有限公司研发中心项目", "赣州福兴实业有限公司年产5000吨饲料项目"]
+    companies = sorted(e.label for e in doc.entities if e.cls == "Enterprise")
+    assert companies == ["江西明远新材料有限公司", "赣州福兴实业有限公司"]
+    assert {r.predicate for r in doc.relations if r.object.startswith("Project:")} == {"builds"}
+
+
+def test_caption_line_yields_its_enterprise():
+    doc = kg.extract("安远经开区新建学校3所。\n\n\n\n赣州恒丰包装印务有限公司生产车间\n")
+    caption = [s for s in doc.sentences if s.is_caption]
+    assert [s.text for s in caption] == ["赣州恒丰包装印务有限公司生产车间"]
+    assert "Enterprise:赣州恒丰包装印务有限公司" in {e.key for e in doc.entities}
+
+
+def test_gb18030_and_html_articles_build_like_utf8(tmp_path):
+    text = "安远经济技术开发区引进华星电子、明辉科技等2家企业。该区拥有规模以上工业企业80家。"
+    (tmp_path / "a.txt").write_bytes(text.encode("gb18030"))
+    (tmp_path / "b.html").write_text(f"<html><head><title>新闻</title></head><body><article><p>{text}</p>"
+                                     "</article></body></html>", encoding="utf-8")
+    result = kg.build([tmp_path], validate=False)
+    assert [d.encoding for d in result.documents] == ["gb18030", "html"]
+    for doc in result.documents:
+        assert {e.label for e in doc.entities} >= {"安远经济技术开发区", "华星电子", "明辉科技"}
+        assert [(i.measure, str(i.value)) for i in doc.indicators][-1] == ("规模以上工业企业", "80")
