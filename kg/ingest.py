@@ -590,8 +590,8 @@ def open_article(path: str | Path, *, part_chars: int = PART_CHARS) -> Article:
     path = Path(path)
     with _open(path) as fh:
         try:
-            head = fh.read(_BLOCK)
-            whole = len(head) < _BLOCK
+            head = fh.read(max(_BLOCK, _SNIFF))  # the BOM and the binary check see the same bytes as decode()
+            whole = len(head) < max(_BLOCK, _SNIFF)
             convert = _CONVERTERS.get(path.suffix.lower())
             if convert is not None:
                 size = os.fstat(fh.fileno()).st_size
