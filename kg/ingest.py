@@ -282,11 +282,12 @@ def _blocks(fh: BinaryIO, codec: str, errors: str, skip: int, digest=None) -> It
         block = fh.read(_BLOCK)
         if digest is not None:
             digest.update(block)
-        data = block[skip:] if offset == 0 else block
+        dropped = max(0, min(len(block), skip - offset))  # the byte-order mark, however the blocks cut it
+        data = block[dropped:]
         try:
             text = decoder.decode(data, final=not block)
         except UnicodeDecodeError as err:
-            start = offset + (skip if offset == 0 else 0) + max(err.start, 0)
+            start = offset + dropped + max(err.start, 0)
             raise UnicodeDecodeError(err.encoding, err.object, err.start, err.end,
                                      f"{err.reason} at offset {start}") from None
         if text:
