@@ -286,6 +286,9 @@ def cmd_view(args: argparse.Namespace) -> int:
     print(f"wrote {out} ({view.nodes} nodes, {view.edges} edges, {view.layout} layout)")
     if view.left_out:
         print(view.left_out_summary())
+    if not G.number_of_nodes():
+        print(f"kg: warning: {args.graph}: nothing in the ZoneKG vocabulary in this graph, so the page is empty",
+              file=sys.stderr)
     return 0
 
 

@@ -372,6 +372,14 @@ def test_malformed_or_non_rdf_graph_files(tmp_path, command, name, content, mess
     assert not (tmp_path / "v.html").exists()
 
 
+def test_a_graph_outside_the_vocabulary_gives_an_empty_page_and_says_so(tmp_path):
+    path = tmp_path / "foaf.nt"
+    path.write_text('<http://example.org/a> <http://xmlns.com/foaf/0.1/name> "甲" .\n', encoding="utf-8")
+    code, stdout, stderr = run("view", path, "-o", tmp_path / "foaf.html")
+    assert code == 0 and "(0 nodes" in stdout
+    assert one_line(stderr) == f"kg: warning: {path}: nothing in the ZoneKG vocabulary in this graph, so the page is empty"
+
+
 def test_graph_path_that_is_a_folder_or_missing(tmp_path):
     code, _, stderr = run("validate", tmp_path)
     assert code == 2 and one_line(stderr) == f"kg: error: {tmp_path}: is a folder, not a graph file"
