@@ -218,7 +218,8 @@ class DaskEngine(Engine):
 
     name = "dask"
 
-    def __init__(self, scheduler: str | None = None, workers: int | None = None, *, window: int | None = None) -> None:
+    def __init__(self, scheduler: str | None = None, workers: int | None = None, *, window: int | None = None,
+                 timeout: float = 20.0) -> None:
         try:
             from distributed import Client, LocalCluster
         except ImportError:
@@ -229,7 +230,7 @@ class DaskEngine(Engine):
                 self._cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
                                              processes=True, dashboard_address=None)
                 scheduler = self._cluster.scheduler_address
-            self.client = Client(scheduler, timeout="20s")
+            self.client = Client(scheduler, timeout=f"{timeout}s")
         except (OSError, TimeoutError) as err:
             if self._cluster is not None:
                 self._cluster.close()
