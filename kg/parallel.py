@@ -174,6 +174,11 @@ class LocalEngine(Engine):
         self.workers = max(1, workers or default_workers())
         self._pool = None
 
+    def warm(self) -> None:
+        _warm()
+        if self.workers > 1:
+            self._start()
+
     def _start(self):
         import multiprocessing as mp
 

@@ -25,7 +25,7 @@ from dataclasses import replace
 
 from . import lexicon
 from .extract.entities import ANAPHORA, PRIORITY
-from .extract.text import LEGAL_HEADS, clean_name, is_short_name
+from .extract.text import LEGAL_HEADS, _strip_region, clean_name, company_core, is_short_name
 from .model import Document, Entity, Mention
 
 __all__ = ["resolve_aliases", "resolve_corpus", "figure_conflicts", "zone_key", "context_zone", "main_zone", "MERGE_REASONS"]
@@ -277,10 +277,16 @@ def resolve_corpus(docs: list[Document], *, aliases: dict[str, str] | None = Non
                 else:
                     by_name[key] = i
     companies = [i for i, (_, e) in enumerate(nodes) if e.cls == "Enterprise"]
-    fulls = [(i, n) for i in companies for n in nodes[i][1].names() if n.endswith(LEGAL_HEADS)]
+    # a short name shares its brand with the full name (see is_short_name): compare only names of one brand,
+    # so that a corpus costs time in proportion to its companies, not to their square
+    fulls: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for i in companies:
+        for n in sorted(nodes[i][1].names()):
+            if n.endswith(LEGAL_HEADS):
+                fulls[company_core(n)[:2]].append((i, n))
     for i in companies:
         for name in sorted(nodes[i][1].names()):
-            for j, full in fulls:
+            for j, full in fulls.get(_strip_region(name)[:2], ()):
                 if i != j and is_short_name(name, full):
                     uf.union(i, j)
     groups: dict[int, list[int]] = defaultdict(list)

@@ -364,3 +364,23 @@ def test_kg_build_store_says_what_it_extracted_and_reused(tmp_path):
     assert run.returncode == 0, run.stderr
     assert "extracted 1 document(s)" in run.stdout and "reused 1 from the store, removed 0" in run.stdout
     assert "2 document(s) in the store" in run.stdout
+
+
+def test_companies_compared_by_brand_merge_as_comparing_every_pair(monkeypatch):
+    """resolve_corpus compares a short name only with the full names of its brand (linear, not quadratic in
+    the companies of a corpus); with the index switched off, every pair is compared: the same merges."""
+    import kg.resolve as resolve
+    from kg.pipeline import process_text
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from corpus_speed import article
+
+    docs = [process_text(article(i)[1], source=f"a{i}.txt") for i in range(40)]
+    docs += [process_text(text, source=name) for name, (_, _, text) in ARTICLES.items() if name.endswith(".txt")]
+    fast_docs, fast_rows = resolve.resolve_corpus(docs)
+    monkeypatch.setattr(resolve, "_strip_region", lambda name: "")
+    monkeypatch.setattr(resolve, "company_core", lambda name: "")
+    slow_docs, slow_rows = resolve.resolve_corpus(docs)
+    assert fast_rows == slow_rows
+    assert [[e.key for e in d.entities] for d in fast_docs] == [[e.key for e in d.entities] for d in slow_docs]
+    assert sum(r["reason"].startswith("short name of a company") for r in fast_rows) > 20
