@@ -139,7 +139,7 @@ def find_zones(view: SentenceView) -> list[Mention]:
             elif not core and head in anaphora and not counted(view, pos, end):
                 out.append(_mention(view, pos, end, "DevelopmentZone", ANAPHORA))
             continue
-        if counted(view, start, end):
+        if counted(view, start, end, after=False):  # 全国52家国家级高新区; but 信丰高新区8家企业 is the zone
             continue
         out.append(_mention(view, start, end, "DevelopmentZone", "zone"))
     for m in _AREA_ANAPHORA.finditer(view.text):
@@ -645,11 +645,20 @@ def _add_repeats(doc: Document, mentions: list[Mention], views: list[SentenceVie
         if m.rule not in (ANAPHORA, "place", "project-owner") and len(m.name) >= 2:
             names.setdefault(m.name, m)
     fulls = sorted({m.name for m in mentions if m.cls == "Enterprise" and m.name.endswith(LEGAL_HEADS)})
+    text = doc.match_text
     for full in fulls:
-        brand = company_core(full)[:2]
+        core = company_core(full)
+        brand = core[:2]
         if len(brand) == 2 and brand not in lexicon.generic_words():
             for suffix in ("公司", "集团"):
                 names.setdefault(brand + suffix, Mention(0, 0, brand + suffix, brand + suffix, "Enterprise", 0, "brand"))
+            # the brand and what follows it of the core, without region or legal form: 志浩电子 for 江西志浩电子科技有限公司
+            for i in _find_all(text, brand):
+                k = 2
+                while k < len(core) and i + k < len(text) and text[i + k] == core[k]:
+                    k += 1
+                if k >= 3 and text[i : i + k] != full:
+                    names.setdefault(text[i : i + k], Mention(0, 0, text[i : i + k], text[i : i + k], "Enterprise", 0, "brand"))
     taken = [(m.start, m.end) for m in mentions]
     extra: list[Mention] = []
 
@@ -662,7 +671,6 @@ def _add_repeats(doc: Document, mentions: list[Mention], views: list[SentenceVie
         extra.append(Mention(start, end, doc.text[start:end], name, cls, sentence.index, rule))
         taken.append((start, end))
 
-    text = doc.match_text
     if names:
         alternation = re.compile("|".join(map(re.escape, sorted(names, key=len, reverse=True))))
         for m in alternation.finditer(text):

@@ -321,16 +321,16 @@ def is_generic(core: str) -> bool:
     return True
 
 
-def counted(view: SentenceView, start: int, end: int) -> bool:
-    """True when a number with a unit stands right before or after the span.
+def counted(view: SentenceView, start: int, end: int, *, after: bool = True) -> bool:
+    """True when a number with a unit stands right before (or, with ``after``, after) the span.
 
     Such a phrase is the measure of a figure (国家博士后科研工作站2家), not a name.
     """
     units = lexicon.units()
     text = view.text
-    after = _COUNT_AFTER.match(text, end)
-    if after and after.end() > end and after.group().rstrip("余多") not in ("万", "亿", "千") and any(
-        text.startswith(u, after.end()) for u in units
+    count_after = _COUNT_AFTER.match(text, end) if after else None
+    if count_after and count_after.end() > end and count_after.group().rstrip("余多") not in ("万", "亿", "千") and any(
+        text.startswith(u, count_after.end()) for u in units
     ):
         return True
     for u in units:
