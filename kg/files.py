@@ -5,7 +5,7 @@ file where the user's file was: the old file stays until the new one is complete
 on disk. :func:`write_files` writes several files as a batch: every new file is
 complete on disk before the first old one is replaced. Temporary files carry the
 writer's process id (``.graph.ttl.4242.k3j9.tmp``); those left by a killed writer
-are removed by the next write of the same file.
+are removed by the next process that writes into the same folder.
 
 >>> import tempfile, pathlib
 >>> p = pathlib.Path(tempfile.mkdtemp()) / "graph.ttl"
@@ -31,6 +31,7 @@ from .errors import OutputError
 __all__ = ["write_atomic", "write_files", "remove_stale_temporaries"]
 
 _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[^.]+\.tmp$")
+_CLEANED: set[str] = set()
 
 
 def _alive(pid: int) -> bool:
@@ -75,7 +76,10 @@ def _stage(path: Path, data: str | bytes) -> str:
     """Write ``data`` to a complete, synced temporary file beside ``path``; return its name."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_temporaries(path.parent, path.name)
+        folder = os.path.realpath(path.parent)
+        if folder not in _CLEANED:  # once per folder and process: a folder may hold many files
+            remove_stale_temporaries(folder)
+            _CLEANED.add(folder)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     except OSError as err:
         raise OutputError(f"{path}: cannot write ({err.strerror})", detail=str(err)) from None

@@ -508,3 +508,53 @@ def test_streamed_reading_decodes_like_reading_whole(tmp_path, monkeypatch, bloc
         assert all(len(p) <= part_chars for p in parts)
 
     check()
+
+
+# ---------------------------------------------------------------- atomic writes
+
+
+def test_a_batch_that_cannot_be_staged_replaces_nothing_and_leaves_no_temporary_files(tmp_path):
+    from kg.errors import OutputError
+    from kg.files import write_files
+
+    old = tmp_path / "graph.ttl"
+    old.write_text("old", encoding="utf-8")
+    with pytest.raises(OutputError, match="cannot write"):
+        write_files({old: "new", Path("/proc/kg-cannot-write/report.json"): "{}"})
+    assert old.read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.ttl"]
+
+
+def test_a_failed_rename_stops_the_batch_there_and_cleans_up(tmp_path):
+    from kg.errors import OutputError
+    from kg.files import write_files
+
+    blocker = tmp_path / "report.json"
+    blocker.mkdir()  # a folder where a file should go: staging works, its rename fails
+    (blocker / "x").write_text("", encoding="utf-8")
+    later = tmp_path / "merges.csv"
+    later.write_text("old", encoding="utf-8")
+    with pytest.raises(OutputError, match="report.json: cannot write"):
+        write_files({tmp_path / "graph.ttl": "new", blocker: "{}", later: "new"})
+    assert (tmp_path / "graph.ttl").read_text(encoding="utf-8") == "new" and later.read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.ttl", "merges.csv", "report.json"]
+
+
+def test_outputs_get_the_usual_permissions_and_stale_temporaries_go(tmp_path):
+    import kg.files
+    from kg.files import write_atomic
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f".graph.ttl.{dead.stdout.strip()}.abcd.tmp"
+    stale.write_text("half", encoding="utf-8")
+    mine = tmp_path / f".graph.ttl.{os.getpid()}.efgh.tmp"  # a live writer's: kept
+    mine.write_text("busy", encoding="utf-8")
+    kg.files._CLEANED.discard(os.path.realpath(tmp_path))
+    write_atomic(tmp_path / "graph.ttl", "萍乡")
+    assert not stale.exists() and mine.exists()
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "graph.ttl").stat().st_mode & 0o777 == 0o666 & ~umask
+    (tmp_path / "graph.ttl").chmod(0o640)
+    write_atomic(tmp_path / "graph.ttl", "安远")
+    assert (tmp_path / "graph.ttl").stat().st_mode & 0o777 == 0o640
