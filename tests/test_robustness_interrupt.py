@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -55,27 +56,43 @@ def temporaries(out: Path) -> list[str]:
     return sorted(p.name for p in out.iterdir() if p.name.endswith(".tmp"))
 
 
+@dataclass
+class Earlier:
+    """A first build of corpus A (its outputs, their bytes, the store's content), and corpus B to build next:
+    the outputs of B built alone, and how long that build took (interruptions come at a fraction of it)."""
+
+    base: Path
+    before: dict[str, bytes]
+    store_before: tuple[int, list[str]]
+    b: Path
+    after: dict[str, bytes]
+    seconds: float
+
+
 @pytest.fixture(scope="module")
-def earlier(tmp_path_factory) -> tuple[Path, dict[str, bytes], tuple[int, list[str]], Path]:
-    """A first build of corpus A: its outputs, their bytes, the store's content; and corpus B to build next."""
+def earlier(tmp_path_factory) -> Earlier:
     base = tmp_path_factory.mktemp("earlier")
     a, b = corpus(base / "a", 3, 0), corpus(base / "b", 10, 1000)
     proc = start_build(a, base / "out", base / "store")
     _, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 0, stderr
-    return base, snapshot(base / "out"), store_content(base / "store"), b
+    started = time.monotonic()
+    reference = start_build(b, base / "reference", base / "reference-store")
+    _, stderr = reference.communicate(timeout=300)
+    assert reference.returncode == 0, stderr
+    return Earlier(base, snapshot(base / "out"), store_content(base / "store"), b, snapshot(base / "reference"),
+                   time.monotonic() - started)
 
 
 @pytest.fixture()
 def workspace(earlier, tmp_path) -> tuple[Path, Path, Path]:
-    base, _, _, b = earlier
-    shutil.copytree(base / "out", tmp_path / "out")
-    shutil.copytree(base / "store", tmp_path / "store")
-    return tmp_path / "out", tmp_path / "store", b
+    shutil.copytree(earlier.base / "out", tmp_path / "out")
+    shutil.copytree(earlier.base / "store", tmp_path / "store")
+    return tmp_path / "out", tmp_path / "store", earlier.b
 
 
 def wait_until_running(proc: subprocess.Popen, out: Path, seconds: float) -> None:
-    """Let the build get past its start and into extraction (it writes nothing before the end)."""
+    """Let the build get past its start, into extraction or validation (it writes nothing before the end)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         assert proc.poll() is None, "the build ended before it could be interrupted"
@@ -84,10 +101,10 @@ def wait_until_running(proc: subprocess.Popen, out: Path, seconds: float) -> Non
 
 
 def test_killed_mid_build_leaves_outputs_and_store_intact_and_the_next_build_succeeds(earlier, workspace):
-    _, before, store_before, _ = earlier
+    before, store_before = earlier.before, earlier.store_before
     out, store, b = workspace
     proc = start_build(b, out, store)
-    wait_until_running(proc, out, 2.5)
+    wait_until_running(proc, out, 0.45 * earlier.seconds)
     proc.kill()
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
@@ -107,10 +124,10 @@ def test_killed_mid_build_leaves_outputs_and_store_intact_and_the_next_build_suc
     (signal.SIGTERM, EXIT_TERMINATED, "kg: stopped (SIGTERM); earlier outputs are left as they were"),
 ], ids=["ctrl-c", "sigterm"])
 def test_interrupted_build_says_so_and_leaves_everything_as_it_was(earlier, workspace, signum, code, message):
-    _, before, store_before, _ = earlier
+    before, store_before = earlier.before, earlier.store_before
     out, store, b = workspace
     proc = start_build(b, out, store)
-    wait_until_running(proc, out, 2.5)
+    wait_until_running(proc, out, 0.45 * earlier.seconds)
     proc.send_signal(signum)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == code
@@ -122,11 +139,8 @@ def test_interrupted_build_says_so_and_leaves_everything_as_it_was(earlier, work
 def test_killed_while_writing_leaves_each_file_whole_and_the_next_build_cleans_up(earlier, workspace, tmp_path):
     """SIGKILL the moment a temporary file appears: every output is the old file (or, had the renames begun,
     the complete new one), never a mixture; the next build succeeds and removes the dead writer's files."""
-    _, before, store_before, b = earlier
+    before, store_before, after = earlier.before, earlier.store_before, earlier.after
     out, store, b = workspace
-    reference = start_build(b, tmp_path / "reference", tmp_path / "reference-store")
-    reference.communicate(timeout=300)
-    after = snapshot(tmp_path / "reference")
     for _attempt in range(3):
         proc = start_build(b, out, store)
         while proc.poll() is None and not temporaries(out):
@@ -136,7 +150,7 @@ def test_killed_while_writing_leaves_each_file_whole_and_the_next_build_cleans_u
             proc.wait(timeout=30)
             break
         shutil.rmtree(out)  # finished before we saw it writing: start again from the earlier outputs
-        shutil.copytree(earlier[0] / "out", out)
+        shutil.copytree(earlier.base / "out", out)
     else:
         pytest.skip("never caught the build while it was writing")
     left = temporaries(out)
