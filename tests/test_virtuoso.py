@@ -1,0 +1,282 @@
+"""A real triple store: ``kg push`` into Virtuoso (Graph Store Protocol, digest authentication), then the
+same questions from the file, the embedded store, ``kg serve`` and Virtuoso give the same rows.
+
+Virtuoso (Debian's ``virtuoso-opensource``, installed by ``scripts/install-system-packages``) is started
+once per session in a temporary folder, on loopback ports, and shut down at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from kg.errors import EndpointError
+from kg.query import GraphSource, run_saved
+from kg.remote import EndpointSource, push
+from kg.serve import make_server, start_in_thread
+from kg.store import SHARED_GRAPH, StoreSource, split_by_document, write_store
+from tests.test_query import EXPECTED, FIXTURE_TTL, texts
+
+pytestmark = pytest.mark.slow
+
+INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
+DB = "/var/lib/virtuoso-opensource-7/db"
+
+
+@dataclass
+class Virtuoso:
+    folder: Path
+    sql_port: int
+    http_port: int
+
+    @property
+    def sparql(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}/sparql"
+
+    @property
+    def graph_store(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}/sparql-graph-crud-auth"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _config(folder: Path, sql_port: int, http_port: int) -> str:
+    lines = []
+    section = ""
+    for line in INI.read_text(encoding="utf-8", errors="replace").splitlines():
+        stripped = line.strip()
+        if stripped.startswith("["):
+            section = stripped
+        key = stripped.split("=", 1)[0].strip() if "=" in stripped and not stripped.startswith(";") else ""
+        line = line.replace(DB, str(folder))
+        if key == "ServerPort" and section == "[Parameters]":
+            line = f"ServerPort = 127.0.0.1:{sql_port}"
+        elif key == "ServerPort" and section == "[HTTPServer]":
+            line = f"ServerPort = 127.0.0.1:{http_port}"
+        elif key == "DirsAllowed":
+            line = f"{line.rstrip()}, {folder}"
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def _pid(folder: Path) -> int | None:
+    try:
+        text = (folder / "virtuoso.lck").read_text()
+    except OSError:
+        return None
+    for part in text.split():
+        if part.startswith("VIRT_PID="):
+            return int(part.split("=", 1)[1])
+    return None
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory):
+    binary = shutil.which("virtuoso-t")
+    if binary is None or not INI.is_file():
+        pytest.skip("virtuoso-t is not installed (Debian package virtuoso-opensource; scripts/install-system-packages "
+                    "installs it)")
+    folder = tmp_path_factory.mktemp("virtuoso")
+    server = Virtuoso(folder, _free_port(), _free_port())
+    (folder / "virtuoso.ini").write_text(_config(folder, server.sql_port, server.http_port), encoding="utf-8")
+    run = subprocess.run([binary, "-c", str(folder / "virtuoso.ini"), "+wait"], cwd=folder, capture_output=True,
+                         text=True, timeout=180)
+    assert run.returncode == 0, f"virtuoso-t did not start: {run.stdout}{run.stderr}"
+    deadline = time.monotonic() + 60
+    while True:  # the HTTP listener may come up a moment after +wait returns
+        try:
+            with urllib.request.urlopen(server.sparql + "?query=ASK%7B%7D", timeout=5):
+                break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    yield server
+    pid = _pid(folder)
+    subprocess.run(["isql-vt", str(server.sql_port), "dba", "dba", "exec=shutdown;"], capture_output=True, timeout=60)
+    deadline = time.monotonic() + 30
+    while pid and os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if pid and os.path.exists(f"/proc/{pid}"):
+        os.kill(pid, signal.SIGKILL)
+
+
+def kg_cli(*args):
+    return subprocess.run([sys.executable, "-m", "kg", *map(str, args)], capture_output=True, text=True, timeout=300)
+
+
+def count(server: Virtuoso, graph: str) -> int:
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    return int(EndpointSource(server.sparql).query(query).rows[0][0])
+
+
+@pytest.fixture(scope="session")
+def combined(seed_result, tmp_path_factory):
+    """The seed article and the hand-made fixture: one graph file, and the graph itself."""
+    g = Graph()
+    for t in seed_result.graph:
+        g.add(t)
+    for t in Graph().parse(data=FIXTURE_TTL, format="turtle"):
+        g.add(t)
+    path = tmp_path_factory.mktemp("combined") / "graph.ttl"
+    path.write_text(g.serialize(format="turtle"), encoding="utf-8")
+    return path, g
+
+
+@pytest.fixture(scope="session")
+def pushed(virtuoso, combined):
+    path, _ = combined
+    run = kg_cli("push", path, "--endpoint", virtuoso.graph_store, "--user", "dba", "--password", "dba")
+    assert run.returncode == 0, run.stderr
+    return run
+
+
+def test_push_writes_one_named_graph_per_document(virtuoso, combined, pushed):
+    _, g = combined
+    parts = split_by_document(g)
+    documents = [d for d in parts if d]
+    assert len(documents) == 3  # the seed article and the fixture's two documents
+    for doc in documents:
+        assert count(virtuoso, doc) == len(parts[doc]), doc
+        assert f"{doc}: {len(parts[doc])} triples" in pushed.stdout
+    assert count(virtuoso, SHARED_GRAPH) == len(parts[None])
+    assert f"into {len(parts)} named graph(s)" in pushed.stdout
+
+
+def test_pushing_again_replaces_and_changes_nothing(virtuoso, combined, pushed):
+    path, g = combined
+    parts = split_by_document(g)
+    before = {doc or SHARED_GRAPH: count(virtuoso, doc or SHARED_GRAPH) for doc in parts}
+    run = kg_cli("push", path, "--endpoint", virtuoso.graph_store, "--user", "dba", "--password", "dba")
+    assert run.returncode == 0, run.stderr
+    assert {doc: count(virtuoso, doc) for doc in before} == before
+
+
+def test_push_replaces_a_changed_document(virtuoso, pushed, tmp_path):
+    """A document pushed again without one of its facts loses that fact in the store."""
+    doc = "https://w3id.org/zonekg/id/document/zz"
+    first = tmp_path / "first.ttl"
+    first.write_text(f"""@prefix zkg: <https://w3id.org/zonekg/ontology#> .
+<https://w3id.org/zonekg/id/evidence/zz-0-5> zkg:text "测试句子甲。"@zh ;
+    <http://www.w3.org/ns/prov#wasDerivedFrom> <{doc}> .
+<{doc}> a zkg:Document .
+""", encoding="utf-8")
+    assert kg_cli("push", first, "--endpoint", virtuoso.graph_store, "--user", "dba", "--password", "dba").returncode == 0
+    assert count(virtuoso, doc) == 3
+    second = tmp_path / "second.ttl"
+    second.write_text(f"<{doc}> a <https://w3id.org/zonekg/ontology#Document> .\n", encoding="utf-8")
+    assert kg_cli("push", second, "--endpoint", virtuoso.graph_store, "--user", "dba", "--password", "dba").returncode == 0
+    assert count(virtuoso, doc) == 1
+    # one graph for everything with --graph
+    run = kg_cli("push", first, "--endpoint", virtuoso.graph_store, "--graph", "urn:kg:test", "--user", "dba",
+                 "--password", "dba")
+    assert run.returncode == 0 and count(virtuoso, "urn:kg:test") == 3
+    for graph in (doc, "urn:kg:test"):  # leave the store as the other tests expect it
+        drop(virtuoso, graph)
+        assert count(virtuoso, graph) == 0
+
+
+def drop(server: Virtuoso, graph: str) -> None:
+    """DELETE a named graph with the Graph Store Protocol."""
+    from kg.remote import graph_store_url
+
+    manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    manager.add_password(None, server.graph_store, "dba", "dba")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPDigestAuthHandler(manager))
+    with opener.open(urllib.request.Request(graph_store_url(server.graph_store, graph), method="DELETE"), timeout=60) as r:
+        assert r.status in (200, 204)
+
+
+def test_query_back_with_kg_query_endpoint(virtuoso, combined, pushed):
+    path, _ = combined
+    args = ["query", "--saved", "introductions", "--param", "zone=萍乡经济技术开发区", "--format", "csv"]
+    remote = kg_cli(*args, "--endpoint", virtuoso.sparql)
+    local = kg_cli(*args, "--data", path)
+    assert remote.returncode == 0, remote.stderr
+    assert remote.stdout == local.stdout
+    assert any(line.startswith("萍乡经济技术开发区,京东集团,Enterprise,") for line in remote.stdout.splitlines())
+    figures = kg_cli("query", "--saved", "figures", "--param", "entity=萍乡经开区", "--endpoint", virtuoso.sparql,
+                     "--format", "csv")
+    assert "萍乡经济技术开发区,规模以上工业企业,143,家," in figures.stdout
+
+
+# Every saved question of the issue, with and without parameters, on the seed article and the fixture.
+QUESTIONS = sorted({(name, params) for name, params in EXPECTED} | {
+    ("enterprises-of-zone", (("zone", "萍乡经济技术开发区"),)),
+    ("honors", (("entity", "萍乡经开区"),)),
+    ("figures", (("entity", "萍乡经济技术开发区"),)),
+    ("figures", ()),
+    ("evidence", (("subject", "萍乡经济技术开发区"),)),
+    ("evidence", (("predicate", "introduced"),)),
+    ("multi-document-entities", (("min", "1"),)),
+})
+
+
+@pytest.fixture(scope="session")
+def four_sources(virtuoso, combined, pushed, tmp_path_factory):
+    path, g = combined
+    folder = tmp_path_factory.mktemp("store")
+    write_store(g, folder)
+    server = make_server(StoreSource.from_files([path]), port=0)
+    start_in_thread(server)
+    sources = {"file": GraphSource(g), "store": StoreSource.open(folder), "serve": EndpointSource(server.url + "sparql"),
+               "virtuoso": EndpointSource(virtuoso.sparql)}
+    yield sources
+    server.shutdown()
+    server.server_close()
+    sources["store"].close()
+
+
+@pytest.mark.parametrize(("name", "params"), QUESTIONS, ids=[f"{n}-{'-'.join(k for k, _ in p)}" for n, p in QUESTIONS])
+def test_same_rows_from_file_store_serve_and_virtuoso(four_sources, name, params):
+    answers = {label: texts(run_saved(source, name, dict(params))) for label, source in four_sources.items()}
+    assert answers["file"] or EXPECTED.get((name, params)) == [], "a question with no rows proves little"
+    for label in ("store", "serve", "virtuoso"):
+        assert answers[label] == answers["file"], label
+
+
+def test_fixture_rows_hold_in_virtuoso_where_the_seed_adds_nothing(four_sources):
+    virtuoso = four_sources["virtuoso"]
+    assert texts(run_saved(virtuoso, "introductions", {"target": "星河科技"})) == EXPECTED[
+        ("introductions", (("target", "星河科技"),))]
+    assert texts(run_saved(virtuoso, "figures", {"entity": "甲经济开发区"})) == EXPECTED[
+        ("figures", (("entity", "甲经济开发区"),))]
+
+
+def test_wrong_password_is_one_line(virtuoso, combined):
+    path, _ = combined
+    run = kg_cli("push", path, "--endpoint", virtuoso.graph_store, "--user", "dba", "--password", "wrong")
+    assert run.returncode == 6
+    assert run.stderr.startswith("kg: error: graph store") and "refused the credentials (HTTP 401)" in run.stderr
+    assert run.stderr.count("\n") == 1
+    with pytest.raises(EndpointError, match="HTTP 401"):
+        push(Graph().parse(data=FIXTURE_TTL, format="turtle"), virtuoso.graph_store)  # no credentials at all
+
+
+def test_virtuoso_syntax_error_is_a_query_error(virtuoso):
+    run = kg_cli("query", "SELECT ?x WHERE {\n ?x ?y }", "--endpoint", virtuoso.sparql)
+    assert run.returncode == 4
+    assert "rejected the query (HTTP 400)" in run.stderr and "line 2" in run.stderr
+    assert run.stderr.count("\n") == 1
+
+
+def test_endpoint_url_is_checked():
+    with pytest.raises(EndpointError, match="not an http"):
+        EndpointSource("file:///etc/passwd")
+    assert urllib.parse.urlsplit(EndpointSource("http://127.0.0.1:1/sparql").url).port == 1
