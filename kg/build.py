@@ -127,9 +127,10 @@ def build(
     def jobs():
         for i, path in enumerate(files):
             if cache is not None:
-                hit = cache.get(cache.key(path), i, str(path))
+                key = cache.key(path)
+                hit = cache.get(key, i, str(path))
                 if hit is not None:
-                    keys[i] = cache.key(path, hit.sha256) or ""
+                    keys[i] = key or ""
                     counts["reused"] += len(hit.documents)
                     done(hit)
                     continue
@@ -138,7 +139,8 @@ def build(
     extract = functools.partial(extract_file, date=date, part_chars=part_chars, keep_all=keep_all)
     extraction_started = time.perf_counter()
     try:
-        for result in engine.map(extract, jobs()):
+        # with a cache, files are looked up here first (a pool would read the jobs on a thread of its own)
+        for result in engine.map(extract, list(jobs()) if cache is not None else jobs()):
             if result.error is None:
                 counts["extracted"] += len(result.documents)
                 counts["extracted_bytes"] += result.size
