@@ -71,7 +71,7 @@ def parse_number(text: str) -> Decimal:
 
 
 @lru_cache(maxsize=1)
-def _figure_pattern() -> re.Pattern[str]:
+def figure_pattern() -> re.Pattern[str]:
     units = sorted(lexicon.units(), key=len, reverse=True)
     before = [w for w, pos, _ in lexicon.qualifiers() if pos == "before"]
     after = [w for w, pos, _ in lexicon.qualifiers() if pos == "after" and w not in ("余", "多")]
@@ -174,7 +174,7 @@ def find_figures(view: SentenceView, excluded: list[tuple[int, int]] = (),
     # a period applies to the figures of its clause, or to the whole sentence when it opens a clause of its own
     periods = [(p.start(), p.group(0)) for p in _PERIOD.finditer(text)]
     openers = [(s0, w) for s0, w in periods if s0 == 0 or text[s0 - 1] in "，；" or text[:s0] in ("截至", "在")]
-    for m in _figure_pattern().finditer(text):
+    for m in figure_pattern().finditer(text):
         s, e = m.span()
         if any(a <= s < b or a < e <= b for a, b in (*excluded, *names)) or view.in_quote(s):
             continue

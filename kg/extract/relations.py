@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import lru_cache
 
 from .. import lexicon
 from ..model import Document, Entity, Evidence, Indicator, Mention, Relation
 from ..resolve import context_zone
 from .entities import ANAPHORA
-from .figures import find_figures
+from .figures import figure_pattern, find_figures
 from .periods import normalise_period
 from .text import SentenceView
 
@@ -54,7 +55,6 @@ def find_relations(doc: Document) -> list[Relation]:
     """Relations of a resolved document (see the module docstring)."""
     relations: dict[tuple[str, str, str], Relation] = {}
     by_sentence = _sentence_mentions(doc)
-    cues = lexicon.relation_cues()
 
     def add(subject: str | None, predicate: str, obj: str, sentence_index: int, rule: str) -> None:
         if not subject or not obj or subject == obj:
@@ -72,43 +72,55 @@ def find_relations(doc: Document) -> list[Relation]:
             continue
         text = doc.match_text[sentence.start : sentence.end]
         taken: list[tuple[int, int]] = []
-        for cue in cues:
-            for i in _find_all(text, cue.word):
-                pos = sentence.start + i
-                if any(a <= pos < b for a, b in taken):
-                    continue
-                if any(m.start <= pos < m.end for m, _ in mentions):
-                    continue  # the cue word is inside a name
-                taken.append((pos, pos + len(cue.word)))
-                subject = _subject_before(doc, mentions, pos, cue.subject_classes)
-                clause_end = _clause_end(doc, sentence, pos)
-                lo, hi = pos, clause_end
-                if cue.objects_before:  # 好福泰、皓翔塑钢入驻“现代物流园”: the objects are the subject
-                    lo = max(doc.match_text.rfind(c, sentence.start, pos) for c in "，；：") - 1
-                    lo, hi = max(lo, sentence.start - 1), pos
-                    subject = context_zone(doc, pos)
-                got = doc.match_text.rfind("获得", max(sentence.start, pos - 24), pos)
-                if cue.predicate == "supports" and got >= 0:  # A获得B200万元支持: B supports A
-                    agents = [key for m, key in mentions if got < m.start < pos]
-                    patients = [key for m, key in mentions if m.start < got and _class(doc, key) in cue.object_classes]
-                    if agents and patients:
-                        add(agents[0], cue.predicate, patients[0], sentence.index, f"cue:{cue.word}")
-                        stated[patients[0]].add(cue.predicate)
-                        supporters.add(agents[0])
-                    continue
-                by = doc.match_text.rfind("由", max(sentence.start, pos - 8), pos)
-                if by >= 0:  # passive: 大赛已由高新区连续举办 — the object stands before 由
-                    agent = [key for m, key in mentions if by < m.start < pos and _class(doc, key) in cue.subject_classes]
-                    subject = agent[0] if agent else context_zone(doc, pos)
-                    lo, hi = max(doc.match_text.rfind(c, sentence.start, by) for c in "，；") + 1, by
-                    lo = max(lo, sentence.start) - 1
-                object_classes = {_group(c) for c in cue.object_classes}
-                for m, key in mentions:
-                    if lo < m.start < hi and _group(_class(doc, key)) in object_classes:
-                        add(subject, cue.predicate, key, sentence.index, f"cue:{cue.word}")
-                        stated[key].add(cue.predicate)
+        for cue, i in _cue_occurrences(text):
+            pos = sentence.start + i
+            if any(a <= pos < b for a, b in taken):
+                continue
+            if any(m.start <= pos < m.end for m, _ in mentions):
+                continue  # the cue word is inside a name
+            taken.append((pos, pos + len(cue.word)))
+            subject = _subject_before(doc, mentions, pos, cue.subject_classes)
+            clause_end = _clause_end(doc, sentence, pos)
+            lo, hi = pos, clause_end
+            if cue.objects_before:  # 好福泰、皓翔塑钢入驻“现代物流园”: the objects are the subject
+                lo = max(doc.match_text.rfind(c, sentence.start, pos) for c in "，；：") - 1
+                lo, hi = max(lo, sentence.start - 1), pos
+                subject = context_zone(doc, pos)
+            got = doc.match_text.rfind("获得", max(sentence.start, pos - 24), pos)
+            if cue.predicate == "supports" and got >= 0:  # A获得B200万元支持: B supports A
+                agents = [key for m, key in mentions if got < m.start < pos]
+                patients = [key for m, key in mentions if m.start < got and _class(doc, key) in cue.object_classes]
+                if agents and patients:
+                    add(agents[0], cue.predicate, patients[0], sentence.index, f"cue:{cue.word}")
+                    stated[patients[0]].add(cue.predicate)
+                    supporters.add(agents[0])
+                continue
+            by = doc.match_text.rfind("由", max(sentence.start, pos - 8), pos)
+            if by >= 0:  # passive: 大赛已由高新区连续举办 — the object stands before 由
+                agent = [key for m, key in mentions if by < m.start < pos and _class(doc, key) in cue.subject_classes]
+                subject = agent[0] if agent else context_zone(doc, pos)
+                lo, hi = max(doc.match_text.rfind(c, sentence.start, by) for c in "，；") + 1, by
+                lo = max(lo, sentence.start) - 1
+            object_classes = {_group(c) for c in cue.object_classes}
+            for m, key in mentions:
+                if lo < m.start < hi and _group(_class(doc, key)) in object_classes:
+                    add(subject, cue.predicate, key, sentence.index, f"cue:{cue.word}")
+                    stated[key].add(cue.predicate)
     _default_relations(doc, by_sentence, add, stated, supporters)
     return sorted(relations.values(), key=lambda r: (r.evidence.start, r.subject, r.predicate, r.object))
+
+
+@lru_cache(maxsize=1)
+def _cue_pattern() -> tuple[re.Pattern[str], dict]:
+    cues = lexicon.relation_cues()
+    words = sorted({c.word for c in cues}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words))), {c.word: c for c in cues}
+
+
+def _cue_occurrences(text: str) -> list:
+    """``(cue, offset)`` for each cue word in ``text``; where cues overlap, the longest (开工仪式 over 开工)."""
+    pattern, by_word = _cue_pattern()
+    return [(by_word[m.group()], m.start()) for m in pattern.finditer(text)]
 
 
 def _find_all(text: str, word: str):
@@ -238,7 +250,10 @@ def find_indicators(doc: Document) -> list[Indicator]:
     """Indicators of a resolved document: figures with their subject entity."""
     by_sentence = _sentence_mentions(doc)
     out = []
+    has_figure = figure_pattern().search
     for sentence in doc.sentences:
+        if not has_figure(doc.match_text, sentence.start, sentence.end):
+            continue
         view = SentenceView.of(doc, sentence)
         mentions = by_sentence.get(sentence.index, [])
         excluded = [(m.start - sentence.start, m.end - sentence.start) for m, key in mentions
