@@ -93,17 +93,24 @@ def segment(doc: Document) -> Document:
     sentence end, and one call costs less than one per sentence.
     """
     spans = [(s, e, line.kind) for line in doc.lines for s, e in split_sentences(doc.text, line.start, line.end)]
-    all_words = words(doc.match_text)
-    sentences: list[Sentence] = []
+    pos_tokenizer = tokenizer()
+    tags = pos_tokenizer.word_tag_tab
+    buckets: list[list[Token]] = [[] for _ in spans]
     k = 0
-    for s, e, kind in spans:
-        while k < len(all_words) and all_words[k].start < s:
+    pos = 0
+    for word in pos_tokenizer.tokenizer.cut(doc.match_text, HMM=False):
+        end = pos + len(word)
+        while k < len(spans) and spans[k][1] <= pos:
             k += 1
-        own = []
-        while k < len(all_words) and all_words[k].end <= e:
-            w = all_words[k]
-            own.append(Token(w.word, w.tag, w.start - s, w.end - s))
-            k += 1
+        if k < len(spans) and spans[k][0] <= pos and end <= spans[k][1]:
+            tag = tags.get(word)
+            if tag is None:
+                tag = "m" if word.isdigit() else "eng" if word.isascii() and word.isalnum() else "x"
+            start = spans[k][0]
+            buckets[k].append(Token(word, tag, pos - start, end - start))
+        pos = end
+    sentences: list[Sentence] = []
+    for (s, e, kind), own in zip(spans, buckets):
         if sum(len(t.word) for t in own) != e - s:  # a word across the sentence end: segment it on its own
             own = words(doc.match_text[s:e])
         sentences.append(Sentence(index=len(sentences), start=s, end=e, text=doc.text[s:e],

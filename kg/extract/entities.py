@@ -80,23 +80,20 @@ def _find_all(text: str, word: str):
 
 
 @lru_cache(maxsize=16)
-def _heads_by_last_char(heads: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
-    by_last: dict[str, list[str]] = {}
-    for head in heads:
-        by_last.setdefault(head[-1], []).append(head)
-    return {ch: tuple(sorted(hs, key=len, reverse=True)) for ch, hs in by_last.items()}
+def _head_pattern(heads: tuple[str, ...]) -> re.Pattern[str]:
+    """Every head starting at every position (a lookahead lets matches overlap), longest first."""
+    return re.compile("(?=(" + "|".join(map(re.escape, sorted(heads, key=len, reverse=True))) + "))")
 
 
 def _head_matches(text: str, heads: list[str]) -> list[tuple[int, str]]:
     """Occurrences of heads, the longest head for each end position."""
-    by_last = _heads_by_last_char(tuple(heads))
-    out = []
-    for end, ch in enumerate(text, 1):
-        for head in by_last.get(ch, ()):
-            if text.endswith(head, 0, end):
-                out.append((end - len(head), head))
-                break
-    return sorted(out)
+    best: dict[int, tuple[int, str]] = {}
+    for m in _head_pattern(tuple(heads)).finditer(text):
+        head = m.group(1)
+        end = m.start() + len(head)
+        if end not in best or len(head) > len(best[end][1]):
+            best[end] = (m.start(), head)
+    return sorted(best.values())
 
 
 # --- zones -------------------------------------------------------------------
