@@ -260,7 +260,8 @@ class GraphSource(Source):
     def query(self, sparql: str, *, limit: int | None = None, bindings: Bindings | None = None) -> Table:
         init = None
         if bindings and all(len(terms) == 1 for terms in bindings.values()):
-            # initBindings: rdflib joins VALUES blocks with nested loops, slow on big graphs
+            # initBindings: rdflib joins VALUES blocks with nested loops, slow on big graphs; and its parser
+            # expands \u escapes even after an escaped backslash, so no user text goes into rdflib's query text
             init = {var: terms[0] for var, terms in bindings.items()}
             for var, term in init.items():
                 if not _VAR.fullmatch(var):
@@ -425,10 +426,11 @@ def iri_value(value: str) -> URIRef | None:
 
 def _lookup(source: Source, param: Param, value: str) -> list[URIRef]:
     """The entities whose name or alias is ``value`` (language-tagged ``@zh`` or plain)."""
-    values = [Literal(value, lang="zh"), Literal(value)]
-    sparql = f"SELECT DISTINCT ?e WHERE {{ ?e <{RDFS.label}>|<{SKOS.altLabel}> ?name }} ORDER BY ?e"
-    table = source.query(sparql, bindings={"name": values})
-    return [row[0] for row in table.rows if isinstance(row[0], URIRef)]
+    sparql = f"SELECT DISTINCT ?e WHERE {{ ?e <{RDFS.label}>|<{SKOS.altLabel}> ?name }}"
+    found: set[URIRef] = set()
+    for term in (Literal(value, lang="zh"), Literal(value)):  # one value a query: rdflib binds it without text
+        found.update(row[0] for row in source.query(sparql, bindings={"name": [term]}).rows if isinstance(row[0], URIRef))
+    return sorted(found)
 
 
 def bind_params(saved: SavedQuery, values: dict[str, str], source: Source) -> tuple[Bindings, list[str]]:

@@ -18,7 +18,7 @@ from kg.query import GraphSource, inject_values, run_saved
 from kg.store import SHARED_GRAPH, StoreSource, split_by_document, write_store
 from kg.vocab import ZKG
 from tests.data import SEED
-from tests.test_query import EXPECTED, FIXTURE_TTL, texts
+from tests.test_query import EXPECTED, FIXTURE_TTL, TRICKY, texts
 
 D1 = "https://w3id.org/zonekg/id/document/d1"
 D2 = "https://w3id.org/zonekg/id/document/d2"
@@ -117,7 +117,7 @@ def test_store_errors(tmp_path, store_dir):
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.text(min_size=0, max_size=40))
+@given(st.one_of(st.text(min_size=0, max_size=40), st.sampled_from(TRICKY)))
 def test_any_text_binds_as_exactly_one_literal_in_oxigraph(text):
     source = StoreSource(ox.Store())
     table = source.query(inject_values("SELECT ?x WHERE { }", {"x": [Literal(text)]}))

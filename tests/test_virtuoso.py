@@ -20,14 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from rdflib import Graph
+from rdflib import Graph, Literal
 
 from kg.errors import EndpointError
 from kg.query import GraphSource, run_saved
 from kg.remote import EndpointSource, push
 from kg.serve import make_server, start_in_thread
 from kg.store import SHARED_GRAPH, StoreSource, split_by_document, write_store
-from tests.test_query import EXPECTED, FIXTURE_TTL, texts
+from tests.test_query import EXPECTED, FIXTURE_TTL, TRICKY, texts
 
 pytestmark = pytest.mark.slow
 
@@ -280,3 +280,9 @@ def test_endpoint_url_is_checked():
     with pytest.raises(EndpointError, match="not an http"):
         EndpointSource("file:///etc/passwd")
     assert urllib.parse.urlsplit(EndpointSource("http://127.0.0.1:1/sparql").url).port == 1
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_tricky_text_stays_one_literal_in_virtuoso(virtuoso, text):
+    table = EndpointSource(virtuoso.sparql).query("SELECT ?x WHERE { }", bindings={"x": [Literal(text, lang="zh")]})
+    assert texts(table) == [(text,)]
