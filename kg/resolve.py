@@ -248,7 +248,7 @@ def resolve_corpus(docs: list[Document], *, aliases: dict[str, str] | None = Non
 
     Entities of one class are merged when they share a name (abbreviations of
     zones and short forms of places compared as one), when one company name is
-    the short name of another (甘源食品 → 甘源食品股份有限公司), or when the
+    the short name of another (华星食品 → 华星食品股份有限公司), or when the
     ``aliases`` map (surface form → canonical name, from ``kg build --aliases``)
     says so. Each merged entity is labelled with its longest full form, or the
     canonical name of the alias file. Returns the rewritten documents and the
