@@ -7,7 +7,7 @@ about ``--triples`` distinct triples, then, for each engine in a fresh process:
 - rdflib: parse the N-Triples into an in-memory ``Graph``;
 - store: bulk-load N-Quads (one named graph per document, as ``kg build --store`` writes) into an
   on-disk Oxigraph store and query the union of the graphs, as ``kg query --store`` does;
-- memory: the same N-Quads in an in-memory Oxigraph store (as ``kg serve --data`` holds graph files);
+- memory: the N-Triples in an in-memory Oxigraph store, as ``kg serve --data`` holds graph files;
 
 and prints load time, peak memory (resident set size) and the median latency of every saved question
 (with typical parameters, the parameter lookup included) side by side.
@@ -243,15 +243,12 @@ def child(engine: str, folder: Path, runs: int) -> dict:
         if engine == "store":
             shutil.rmtree(folder / "store", ignore_errors=True)
             store = ox.Store(str(folder / "store"))
-        else:
-            store = ox.Store()
-        store.bulk_load(path=str(folder / "graph.nq"), format=ox.RdfFormat.N_QUADS)
-        if engine == "store":
+            store.bulk_load(path=str(folder / "graph.nq"), format=ox.RdfFormat.N_QUADS)
             store.optimize()
             del store
             source = StoreSource.open(folder / "store")  # as kg query --store opens it: read-only
         else:
-            source = StoreSource(store)
+            source = StoreSource.from_files([folder / "graph.nt"])  # as kg serve --data loads graph files
     load = time.perf_counter() - started
     out = {"engine": engine, "load_s": load, "rss_after_load_mb": _rss_mb(), "queries": {}}
     for which, params in parameters(folder).items():
