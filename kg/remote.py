@@ -148,6 +148,8 @@ def graph_store_url(endpoint: str, graph: str) -> str:
 
     >>> graph_store_url("http://127.0.0.1:8890/sparql-graph-crud-auth", "https://w3id.org/zonekg/id/document/00b7")
     'http://127.0.0.1:8890/sparql-graph-crud-auth?graph=https%3A%2F%2Fw3id.org%2Fzonekg%2Fid%2Fdocument%2F00b7'
+    >>> graph_store_url("http://127.0.0.1:8890/sparql-graph-crud-auth?x=1", "urn:萍乡")
+    'http://127.0.0.1:8890/sparql-graph-crud-auth?x=1&graph=urn%3A%E8%90%8D%E4%B9%A1'
     """
     return endpoint + ("&" if "?" in endpoint else "?") + urllib.parse.urlencode({"graph": graph})
 
