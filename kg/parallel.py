@@ -162,6 +162,10 @@ def _call(fn: Callable[..., Any], job: tuple) -> Any:
     return fn(*job)
 
 
+def _call_batch(fn: Callable[..., Any], jobs: list[tuple]) -> list[Any]:
+    return [fn(*job) for job in jobs]
+
+
 class LocalEngine(Engine):
     """Worker processes on this machine (forked from a warmed-up parent where the system allows it).
 
@@ -224,7 +228,7 @@ class DaskEngine(Engine):
     name = "dask"
 
     def __init__(self, scheduler: str | None = None, workers: int | None = None, *, window: int | None = None,
-                 timeout: float = 20.0) -> None:
+                 batch: int = 8, timeout: float = 20.0) -> None:
         try:
             from distributed import Client, LocalCluster
         except ImportError:
@@ -243,7 +247,8 @@ class DaskEngine(Engine):
         self.scheduler = scheduler
         threads = sum(self.client.nthreads().values()) or 1
         self.workers = threads
-        self.window = window or 4 * threads
+        self.window = window or 2 * threads  # tasks in flight
+        self.batch = max(1, batch)  # jobs per task: one round trip to the scheduler per batch, not per file
 
     def warm(self) -> None:
         self.client.run(_warm)
@@ -252,16 +257,17 @@ class DaskEngine(Engine):
         from distributed import as_completed
 
         it = iter(jobs)
+        batches = iter(lambda: list(itertools.islice(it, self.batch)), [])
         pending = as_completed()
-        for job in itertools.islice(it, self.window):
-            pending.add(self.client.submit(_call, fn, job, pure=False))
+        for batch in itertools.islice(batches, self.window):
+            pending.add(self.client.submit(_call_batch, fn, batch, pure=False))
         for future in pending:
-            result = future.result()
+            results = future.result()
             future.release()
-            job = next(it, None)
-            if job is not None:
-                pending.add(self.client.submit(_call, fn, job, pure=False))
-            yield result
+            batch = next(batches, None)
+            if batch is not None:
+                pending.add(self.client.submit(_call_batch, fn, batch, pure=False))
+            yield from results
 
     def close(self) -> None:
         client, cluster = getattr(self, "client", None), self._cluster
