@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 __all__ = [
     "ENTITY_CLASSES",
@@ -88,9 +89,11 @@ class Line:
     kind: str = "prose"
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """A word with its part-of-speech tag and offsets in the segmented string."""
+class Token(NamedTuple):
+    """A word with its part-of-speech tag and offsets in the segmented string.
+
+    A named tuple rather than a dataclass: a document has tens of thousands of words.
+    """
 
     word: str
     tag: str

@@ -94,19 +94,21 @@ def segment(doc: Document) -> Document:
     """
     spans = [(s, e, line.kind) for line in doc.lines for s, e in split_sentences(doc.text, line.start, line.end)]
     pos_tokenizer = tokenizer()
-    tags = pos_tokenizer.word_tag_tab
+    tag_of = pos_tokenizer.word_tag_tab.get
     buckets: list[list[Token]] = [[] for _ in spans]
+    bounds = [(s, e) for s, e, _ in spans] + [(len(doc.match_text) + 1, len(doc.match_text) + 1)]
     k = 0
+    start, stop = bounds[0]
     pos = 0
     for word in pos_tokenizer.tokenizer.cut(doc.match_text, HMM=False):
         end = pos + len(word)
-        while k < len(spans) and spans[k][1] <= pos:
+        while stop <= pos:
             k += 1
-        if k < len(spans) and spans[k][0] <= pos and end <= spans[k][1]:
-            tag = tags.get(word)
+            start, stop = bounds[k]
+        if start <= pos and end <= stop:
+            tag = tag_of(word)
             if tag is None:
                 tag = "m" if word.isdigit() else "eng" if word.isascii() and word.isalnum() else "x"
-            start = spans[k][0]
             buckets[k].append(Token(word, tag, pos - start, end - start))
         pos = end
     sentences: list[Sentence] = []

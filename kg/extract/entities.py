@@ -673,9 +673,14 @@ def _add_repeats(doc: Document, mentions: list[Mention], views: list[SentenceVie
         for m in alternation.finditer(text):
             add(m.start(), m.end(), m.group(), names[m.group()].cls, "repeat")
     known = set(names) | set(fulls)
+    if not known:
+        return sorted(mentions + extra)
+    cues = re.compile("|".join(map(re.escape, sorted(known | {company_core(f)[:2] for f in fulls}, key=len, reverse=True))))
     for sentence, view in zip(doc.sentences, views):
+        if "、" not in view.text or not cues.search(view.text):
+            continue  # no list, or nothing known in it
         for clause in re.finditer(r"[^，。；：！？]+", view.text):
-            if "、" not in clause.group():
+            if "、" not in clause.group() or not cues.search(clause.group()):
                 continue
             items = _split_items(view, clause.start(), clause.end())
             texts = [view.text[s:e] for s, e in items]
