@@ -13,8 +13,8 @@ finds where a name begins with :func:`extend_left`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 from .. import lexicon
@@ -65,12 +65,12 @@ class SentenceView:
     sentence: Sentence
     text: str
     offset: int
-    tokens: list[Token] = field(default_factory=list)
+    tokens: Sequence[Token] = ()
 
     @classmethod
     def of(cls, doc: Document, sentence: Sentence) -> SentenceView:
         text = doc.match_text[sentence.start : sentence.end]
-        return cls(sentence, text, sentence.start, list(sentence.tokens) if sentence.tokens else words(text))
+        return cls(sentence, text, sentence.start, sentence.tokens if sentence.tokens else words(text))
 
     @classmethod
     def of_text(cls, text: str) -> SentenceView:
