@@ -326,9 +326,3 @@ def _after_verb(text: str, start: int) -> bool:
     clause = text[max(text.rfind(c, 0, start) for c in "，。；：") + 1 : start]
     return clause.endswith(_OBJECT_VERBS) or any(v in clause for v in _OBJECT_VERBS[:-6])
 
-
-def _opens(doc: Document, sentence, m: Mention) -> bool:
-    """True when the mention is the subject of its sentence: nothing but a time phrase stands before it."""
-    before = doc.match_text[sentence.start : m.start]
-    before = re.sub(r"^(?:\d{4}年|今年|去年|近年来|目前|截至目前|此外|同时|其中|走进|区内的?|入孵的|[，、])*", "", before)
-    return before in ("", "区内的", "走进区内的")
