@@ -49,17 +49,18 @@ _EXTRACTION_SOURCES = ("ingest.py", "normalise.py", "segment.py", "resolve.py", 
 
 @cache
 def fingerprint() -> str:
-    """SHA-256 over the extraction code and tables of the installed package (and the jieba version).
+    """SHA-256 over the extraction code and tables of the installed package (and the segmenter's version).
 
     >>> len(fingerprint())
     64
     """
-    import jieba
+    from importlib.metadata import version
 
     from . import __version__
+    from .segment import backend
 
     root = Path(__file__).parent
-    digest = hashlib.sha256(f"{__version__}\x00{jieba.__version__}\x00{FORMAT}".encode())
+    digest = hashlib.sha256(f"{__version__}\x00{backend()}\x00{version(backend())}\x00{FORMAT}".encode())
     for name in _EXTRACTION_SOURCES:
         path = root / name
         files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) if path.is_dir() else [path]

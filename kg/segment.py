@@ -1,8 +1,8 @@
 """Stage 3, segment: sentences with offsets, and words from jieba.
 
 Sentences end at 。！？ (with any closing quote) and at line ends; headings
-and captions are sentences of their own. jieba is loaded once per process
-with the package's domain dictionary (``resources/lexicon.txt``), so that
+and captions are sentences of their own. jieba (or rjieba, its Rust port) is loaded once
+per process with the package's domain dictionary (``resources/lexicon.txt``), so that
 words such as 经开区 or 博士后科研工作站 are never split.
 
 >>> from kg.ingest import decode
@@ -18,47 +18,99 @@ words such as 经开区 or 博士后科研工作站 are never split.
 from __future__ import annotations
 
 import logging
+import os
 import re
+from collections.abc import Callable
 from dataclasses import replace
-from functools import lru_cache
+from functools import cache
 from importlib.resources import files
+from importlib.util import find_spec
 
+from .errors import ResourceError
 from .model import Document, Sentence, Token
 
-__all__ = ["segment", "words", "Token", "tokenizer", "split_sentences"]
+__all__ = ["segment", "words", "Token", "tokenizer", "backend", "split_sentences"]
 
 _END = re.compile(r"[。！？!?]+[”’」』）)]*")
 
 
-@lru_cache(maxsize=1)
-def tokenizer():
-    """The process-wide jieba POS tokenizer with the domain dictionary loaded."""
+BACKENDS = ("rjieba", "jieba")
+
+
+def _lexicon_rows() -> list[tuple[str, int, str]]:
+    """The package's domain dictionary, in jieba's ``word freq tag`` format."""
+    rows = []
+    for line in (files("kg") / "resources" / "lexicon.txt").read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            rows.append((parts[0], int(parts[1]), parts[2]))
+    return rows
+
+
+def _python_jieba() -> Callable[[str], list[tuple[str, str]]]:
     import jieba
     import jieba.posseg
 
     logging.getLogger("jieba").setLevel(logging.WARNING)
     jieba.setLogLevel(logging.WARNING)
     base = jieba.Tokenizer()
-    lexicon = files("kg") / "resources" / "lexicon.txt"
-    with lexicon.open("rb") as fh:
-        base.load_userdict(fh)
-    return jieba.posseg.POSTokenizer(base)
+    pos = jieba.posseg.POSTokenizer(base)
+    for word, freq, tag in _lexicon_rows():
+        base.add_word(word, freq)
+        pos.word_tag_tab.setdefault(word, tag)  # as rjieba: a word jieba knows keeps its tag
+    tag_of = pos.word_tag_tab.get
+
+    def tag(text: str) -> list[tuple[str, str]]:
+        out = []
+        for word in base.cut(text, HMM=False):
+            t = tag_of(word)
+            if t is None:
+                t = "m" if word.isdecimal() and word.isascii() else "eng" if word.isascii() and word.isalnum() else "x"
+            out.append((word, t))
+        return out
+
+    return tag
+
+
+def _rust_jieba() -> Callable[[str], list[tuple[str, str]]]:
+    import rjieba
+
+    engine = rjieba.Jieba()
+    for word, freq, tag in _lexicon_rows():
+        engine.add_word(word, freq, tag)
+    return lambda text: engine.tag(text, hmm=False)
+
+
+def backend() -> str:
+    """The segmenter this process uses: ``KG_SEGMENTER`` if set, else rjieba when installed, else jieba."""
+    name = os.environ.get("KG_SEGMENTER") or ("rjieba" if find_spec("rjieba") else "jieba")
+    if name not in BACKENDS:
+        raise ResourceError(f"unknown segmenter {name!r} in KG_SEGMENTER; choose one of {', '.join(BACKENDS)}")
+    return name
+
+
+@cache
+def tokenizer(name: str | None = None) -> Callable[[str], list[tuple[str, str]]]:
+    """The process-wide tagger, ``text -> [(word, tag), ...]``, with the domain dictionary loaded.
+
+    Two backends give the same words and tags: jieba itself, and rjieba, its
+    Rust port (same dictionary and algorithm, about 20x faster), used when it is
+    installed. ``KG_SEGMENTER=jieba`` selects jieba. Both cut with the
+    dictionary only (no HMM guesses), tags as ``jieba.posseg`` has them.
+
+    >>> tokenizer("jieba")("萍乡经开区建设孵化器")
+    [('萍乡', 'ns'), ('经开区', 'n'), ('建设', 'vn'), ('孵化器', 'nz')]
+    >>> tokenizer("rjieba")("萍乡经开区建设孵化器") == _
+    True
+    """
+    return _rust_jieba() if (name or backend()) == "rjieba" else _python_jieba()
 
 
 def words(text: str) -> list[Token]:
-    """Segment ``text`` into tagged words (jieba, dictionary only: no HMM guesses).
-
-    Tags come from the dictionary, as ``jieba.posseg`` gives them without its
-    HMM, but the words from the plain tokenizer, which is faster.
-    """
-    pos_tokenizer = tokenizer()
-    tags = pos_tokenizer.word_tag_tab
+    """Segment ``text`` into tagged words (dictionary only: no HMM guesses)."""
     out: list[Token] = []
     pos = 0
-    for word in pos_tokenizer.tokenizer.cut(text, HMM=False):
-        tag = tags.get(word)
-        if tag is None:
-            tag = "m" if word.isdigit() else "eng" if word.isascii() and word.isalnum() else "x"
+    for word, tag in tokenizer()(text):
         end = pos + len(word)
         out.append(Token(word, tag, pos, end))
         pos = end
@@ -93,22 +145,17 @@ def segment(doc: Document) -> Document:
     sentence end, and one call costs less than one per sentence.
     """
     spans = [(s, e, line.kind) for line in doc.lines for s, e in split_sentences(doc.text, line.start, line.end)]
-    pos_tokenizer = tokenizer()
-    tag_of = pos_tokenizer.word_tag_tab.get
     buckets: list[list[Token]] = [[] for _ in spans]
     bounds = [(s, e) for s, e, _ in spans] + [(len(doc.match_text) + 1, len(doc.match_text) + 1)]
     k = 0
     start, stop = bounds[0]
     pos = 0
-    for word in pos_tokenizer.tokenizer.cut(doc.match_text, HMM=False):
+    for word, tag in tokenizer()(doc.match_text):
         end = pos + len(word)
         while stop <= pos:
             k += 1
             start, stop = bounds[k]
         if start <= pos and end <= stop:
-            tag = tag_of(word)
-            if tag is None:
-                tag = "m" if word.isdigit() else "eng" if word.isascii() and word.isalnum() else "x"
             buckets[k].append(Token(word, tag, pos - start, end - start))
         pos = end
     sentences: list[Sentence] = []

@@ -19,3 +19,34 @@ def test_domain_words_are_never_split():
     tokens = [w.word for w in words("该经开区建立国家博士后科研工作站和省级科技企业孵化器，获评专精特新小巨人")]
     for word in ("经开区", "博士后科研工作站", "孵化器", "专精特新", "小巨人"):
         assert word in tokens
+
+
+def _genre_texts() -> list[str]:
+    from pathlib import Path
+
+    root = Path(__file__).parent
+    paths = [root.parent / "data" / "articles" / "pingxiang-2024.txt", *sorted((root / "data" / "corpus").glob("*.txt"))]
+    texts = [normalise(RawDocument(p.name, p.read_bytes().decode("utf-8", "replace"), "utf-8", "0")).match_text
+             for p in paths]
+    assert len(texts) > 10
+    return texts
+
+
+def test_rjieba_and_jieba_give_the_same_words_and_tags():
+    from kg.segment import tokenizer
+
+    for text in _genre_texts():
+        assert tokenizer("rjieba")(text) == tokenizer("jieba")(text)
+
+
+def test_the_segmenter_can_be_chosen_and_a_wrong_name_is_a_resource_error(monkeypatch):
+    import pytest
+
+    from kg.errors import ResourceError
+    from kg.segment import backend
+
+    monkeypatch.setenv("KG_SEGMENTER", "jieba")
+    assert backend() == "jieba"
+    monkeypatch.setenv("KG_SEGMENTER", "thulac")
+    with pytest.raises(ResourceError, match="thulac"):
+        backend()

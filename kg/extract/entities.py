@@ -79,6 +79,24 @@ def _find_all(text: str, word: str):
         i = text.find(word, i + 1)
 
 
+def _leftmost_longest(text: str, words) -> list[tuple[int, str]]:
+    """Non-overlapping occurrences of ``words``, scanning left to right, the longest word first at each place.
+
+    What a regex alternation of the words (longest first) finds, without compiling one per document.
+
+    >>> _leftmost_longest("新材公司与新材料公司", ["新材", "新材料公司"])
+    [(0, '新材'), (5, '新材料公司')]
+    """
+    hits = sorted((i, -len(w), w) for w in words for i in _find_all(text, w))
+    out: list[tuple[int, str]] = []
+    end = 0
+    for i, _, w in hits:
+        if i >= end:
+            out.append((i, w))
+            end = i + len(w)
+    return out
+
+
 @lru_cache(maxsize=16)
 def _head_pattern(heads: tuple[str, ...]) -> re.Pattern[str]:
     """Every head starting at every position (a lookahead lets matches overlap), longest first."""
@@ -668,19 +686,17 @@ def _add_repeats(doc: Document, mentions: list[Mention], views: list[SentenceVie
         extra.append(Mention(start, end, doc.text[start:end], name, cls, sentence.index, rule))
         taken.append((start, end))
 
-    if names:
-        alternation = re.compile("|".join(map(re.escape, sorted(names, key=len, reverse=True))))
-        for m in alternation.finditer(text):
-            add(m.start(), m.end(), m.group(), names[m.group()].cls, "repeat")
+    for start, name in _leftmost_longest(text, names):
+        add(start, start + len(name), name, names[name].cls, "repeat")
     known = set(names) | set(fulls)
     if not known:
         return sorted(mentions + extra)
-    cues = re.compile("|".join(map(re.escape, sorted(known | {company_core(f)[:2] for f in fulls}, key=len, reverse=True))))
+    cues = known | {company_core(f)[:2] for f in fulls}
     for sentence, view in zip(doc.sentences, views):
-        if "、" not in view.text or not cues.search(view.text):
+        if "、" not in view.text or not any(cue in view.text for cue in cues):
             continue  # no list, or nothing known in it
         for clause in re.finditer(r"[^，。；：！？]+", view.text):
-            if "、" not in clause.group() or not cues.search(clause.group()):
+            if "、" not in clause.group() or not any(cue in clause.group() for cue in cues):
                 continue
             items = _split_items(view, clause.start(), clause.end())
             texts = [view.text[s:e] for s, e in items]

@@ -298,6 +298,11 @@ def is_short_name(short: str, full: str) -> bool:
             and brand not in lexicon.generic_words())
 
 
+@lru_cache(maxsize=4)
+def _longest(words: frozenset[str]) -> int:
+    return max(map(len, words), default=0)
+
+
 def is_generic(core: str) -> bool:
     """True when ``core`` is made only of generic words (各类, 重大, 科技 …).
 
@@ -310,7 +315,7 @@ def is_generic(core: str) -> bool:
     generic = lexicon.generic_words()
     # greedy longest-first cover by generic words
     i = 0
-    longest = max(len(w) for w in generic)
+    longest = _longest(generic)
     while i < len(core):
         for n in range(min(longest, len(core) - i), 0, -1):
             if core[i : i + n] in generic:
