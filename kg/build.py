@@ -43,9 +43,9 @@ from .graph import to_networkx
 from .ingest import PART_CHARS, Skipped, find_articles
 from .model import Document
 from .parallel import Engine
-from .rdf import graph_to_rdf
+from .rdf import NTriples, graph_to_rdf, to_ntriples
 from .resolve import figure_conflicts, resolve_corpus
-from .serialise import DEFAULT_FORMATS, serialise
+from .serialise import DEFAULT_FORMATS, get_format, serialise
 
 if TYPE_CHECKING:
     from .corpus import StorePlan
@@ -55,11 +55,14 @@ __all__ = ["Result", "Skipped", "build", "write_outputs", "write_store_update", 
 
 @dataclass
 class Result:
-    """What a build produced: documents, the networkx graph, the RDF graph and the report."""
+    """What a build produced: documents, the networkx graph, the RDF graph and the report.
+
+    The RDF graph is made when first asked for: as an rdflib ``Graph`` (:attr:`graph`), or as sorted
+    N-Triples (:attr:`ntriples`), which is much cheaper and all that Turtle and N-Triples files need.
+    """
 
     documents: list[Document]
     nx_graph: nx.MultiDiGraph
-    graph: Graph
     report: dict = field(default_factory=dict)
     #: the merge report: one row per surface form and document (see :func:`kg.resolve.resolve_corpus`)
     merges: list[dict] = field(default_factory=list)
@@ -67,6 +70,16 @@ class Result:
     skipped: list[Skipped] = field(default_factory=list)
     #: with ``build(store=…)``: how the store changes (see :func:`write_store_update`)
     store_plan: StorePlan | None = None
+
+    @functools.cached_property
+    def graph(self) -> Graph:
+        """The RDF graph, in rdflib (made on first use)."""
+        return graph_to_rdf(self.nx_graph)
+
+    @functools.cached_property
+    def ntriples(self) -> NTriples:
+        """The RDF graph as sorted N-Triples (made on first use, without rdflib)."""
+        return to_ntriples(self.nx_graph)
 
 
 def build(
@@ -173,13 +186,13 @@ def build(
     inputs_docs = documents
     documents, merges = resolve_corpus(documents, aliases=aliases)
     G = to_networkx(documents)
-    g = graph_to_rdf(G)
-    report = make_report(documents, G, seconds=time.perf_counter() - started, sentences=sentences)
+    result = Result(documents, G, merges=merges)
+    report = result.report = make_report(documents, G, seconds=time.perf_counter() - started, sentences=sentences)
     report["skipped"] = [s.as_dict() for s in skipped]
     report["duplicates_skipped"] = skipped_duplicates
     report["merged_surface_forms"] = sum(1 for row in merges if row["surface"] != row["entity"])
     report["conflicts"] = figure_conflicts(documents)
-    report["triples"] = len(g)
+    report["triples"] = len(result.ntriples)
     seconds = counts["extraction_seconds"] or 1e-9
     report["extraction"] = {
         "engine": engine.name, "workers": engine.workers, "files": len(files),
@@ -188,17 +201,17 @@ def build(
         "documents_per_second": round(counts["extracted"] / seconds, 2),
         "megabytes_per_second": round(counts["extracted_bytes"] / 2**20 / seconds, 3),
     }
-    plan = None
     if store is not None:
-        plan = _plan_store(store, cache, manifest, existing, files, results, keys, seen, inputs_docs, g,
-                           aliases=aliases, prune=prune)
+        plan = result.store_plan = _plan_store(store, cache, manifest, existing, files, results, keys, seen, inputs_docs,
+                                               result.graph, aliases=aliases, prune=prune)
         report["extraction"]["removed"] = plan.removed
         report["store"] = plan.summary()
     if validate:
         from .validate import validate as shacl_validate
 
-        report["validation"] = shacl_validate(g).summary()
-    return Result(documents, G, g, report, merges, skipped, plan)
+        report["validation"] = shacl_validate(result.graph).summary()
+    result.skipped = skipped
+    return result
 
 
 def _plan_store(store, cache, manifest, existing, files, results, keys, seen, inputs_docs, g, *, aliases, prune):
@@ -273,10 +286,10 @@ def write_outputs(result: Result, out_dir: str | Path, *, formats: Iterable[str]
     from .view import render_html
 
     out = Path(out_dir)
-    result.report["triples"] = len(result.graph)
+    result.report["triples"] = len(result.ntriples)
     files: dict[str, str | bytes] = {}
     for name in dict.fromkeys(formats):
-        files.update(serialise(result.graph, name))
+        files.update(serialise(result.ntriples if get_format(name).streams else result.graph, name))
     files["graph.html"] = render_html(result.nx_graph)
     files["report.json"] = ""
     files["merges.csv"] = merges_csv(result.merges)

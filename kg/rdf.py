@@ -16,8 +16,10 @@ named graph per document for N-Quads and TriG.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 
 import networkx as nx
 from rdflib import RDF, RDFS, XSD, BNode, Dataset, Graph, Literal, URIRef
@@ -27,7 +29,8 @@ from .errors import GraphFileError
 from .graph import INSTANCE_NAMESPACES, statement_iri
 from .vocab import ZKG, ZKGR
 
-__all__ = ["graph_to_rdf", "graph_from_rdf", "load_rdf", "new_graph", "to_dataset", "decimal_literal", "date_literal",
+__all__ = ["graph_to_rdf", "statements", "to_ntriples", "NTriples", "Lit", "nt_term",
+           "graph_from_rdf", "load_rdf", "new_graph", "to_dataset", "decimal_literal", "date_literal",
            "RDF_FORMATS", "PREFIXES"]
 
 #: File endings rdflib understands, by format name.
@@ -61,68 +64,180 @@ def new_graph() -> Graph:
     return g
 
 
-def _zh(text: str) -> Literal:
-    return Literal(text, lang="zh")
+class Lit(NamedTuple):
+    """A literal, as the statements of :func:`statements` carry it (cheaper than an rdflib ``Literal``)."""
+
+    lexical: str
+    lang: str | None = None
+    datatype: str | None = None
+
+    def rdflib(self) -> Literal:
+        return Literal(self.lexical, lang=self.lang, datatype=URIRef(self.datatype) if self.datatype else None)
+
+
+#: A statement: subject IRI, predicate IRI, object IRI (a ``str``) or :class:`Lit`.
+Statement = tuple[str, str, "str | Lit"]
+
+_TYPE, _LABEL, _ALT = str(RDF.type), str(RDFS.label), str(SKOS.altLabel)
+_INTEGER = str(XSD.integer)
+
+
+def _zh_lit(text: str) -> Lit:
+    return Lit(text, "zh")
+
+
+def _z(name: str) -> str:
+    return str(ZKG._NS) + name
+
+
+def statements(G: nx.MultiDiGraph) -> Iterator[Statement]:
+    """Every triple of the RDF graph of ``G`` (made by :func:`kg.graph.to_networkx`), as plain values.
+
+    The one place that says which triples a ZoneKG graph holds: :func:`graph_to_rdf`
+    makes an rdflib graph of them, :func:`to_ntriples` N-Triples text.
+
+    >>> import kg
+    >>> from kg.graph import to_networkx
+    >>> sorted(o.lexical for s, p, o in statements(to_networkx([kg.extract("萍乡经济技术开发区引进京东集团。")]))
+    ...        if p.endswith("#label"))
+    ['京东集团', '萍乡经济技术开发区']
+    """
+    doc_cls, prov_entity, ev_cls, ind_cls = _z("Document"), str(PROV.Entity), _z("Evidence"), _z("Indicator")
+    for iri, data in sorted(G.nodes(data=True)):
+        kind = data.get("kind")
+        if kind == "document":
+            yield iri, _TYPE, doc_cls
+            yield iri, _TYPE, prov_entity
+            yield iri, str(DCTERMS.title), _zh_lit(data["title"])
+            yield iri, str(DCTERMS.source), Lit(data["source"])
+            if data.get("date"):
+                yield iri, str(DCTERMS.date), _date_lit(data["date"])
+            yield iri, _z("sha256"), Lit(data["sha256"])
+            if data.get("characters") is not None:
+                yield iri, _z("characters"), Lit(str(int(data["characters"])), None, _INTEGER)
+        elif kind == "evidence":
+            yield iri, _TYPE, ev_cls
+            yield iri, _TYPE, prov_entity
+            yield iri, _z("text"), _zh_lit(data["text"])
+            yield iri, _z("start"), Lit(str(int(data["start"])), None, _INTEGER)
+            yield iri, _z("end"), Lit(str(int(data["end"])), None, _INTEGER)
+        elif kind == "entity":
+            yield iri, _TYPE, _z(data["cls"])
+            for extra in data.get("extra_classes", ()):
+                yield iri, _TYPE, _z(extra)
+            yield iri, _LABEL, _zh_lit(data["label"])
+            for alias in data.get("aliases", ()):
+                yield iri, _ALT, _zh_lit(alias)
+        elif kind == "indicator":
+            yield iri, _TYPE, ind_cls
+            yield iri, _z("measure"), _zh_lit(data["measure"])
+            yield iri, _z("value"), Lit(_decimal_lexical(data["value"]), None, str(XSD.decimal))
+            yield iri, _z("unit"), _zh_lit(data["unit"])
+            yield iri, _z("rawText"), _zh_lit(data["raw_text"])
+            if data.get("qualifier"):
+                yield iri, _z("qualifier"), Lit(data["qualifier"])
+            if data.get("period"):
+                yield iri, _z("period"), _period_lit(data["period"])
+    fixed = {"wasDerivedFrom": str(PROV.wasDerivedFrom), "evidence": _z("evidence"), "hasIndicator": _z("hasIndicator")}
+    statement_cls, subject, predicate, obj = str(RDF.Statement), str(RDF.subject), str(RDF.predicate), str(RDF.object)
+    for s, o, key, data in G.edges(keys=True, data=True):
+        if key in fixed:
+            yield s, fixed[key], o
+            continue
+        pred = _z(key)
+        yield s, pred, o
+        for ev in data.get("evidence", ()):
+            st = statement_iri(s, key, o, ev)
+            yield st, _TYPE, statement_cls
+            yield st, subject, s
+            yield st, predicate, pred
+            yield st, obj, o
+            yield st, fixed["evidence"], ev
 
 
 def graph_to_rdf(G: nx.MultiDiGraph) -> Graph:
-    """Translate a graph made by :func:`kg.graph.to_networkx` into RDF."""
+    """Translate a graph made by :func:`kg.graph.to_networkx` into an rdflib graph (see :func:`statements`)."""
     g = new_graph()
-    for iri, data in sorted(G.nodes(data=True)):
-        node = URIRef(iri)
-        kind = data.get("kind")
-        if kind == "document":
-            g.add((node, RDF.type, ZKG.Document))
-            g.add((node, RDF.type, PROV.Entity))
-            g.add((node, DCTERMS.title, _zh(data["title"])))
-            g.add((node, DCTERMS.source, Literal(data["source"])))
-            if data.get("date"):
-                g.add((node, DCTERMS.date, date_literal(data["date"])))
-            g.add((node, ZKG.sha256, Literal(data["sha256"])))
-            if data.get("characters") is not None:
-                g.add((node, ZKG.characters, Literal(data["characters"], datatype=XSD.integer)))
-        elif kind == "evidence":
-            g.add((node, RDF.type, ZKG.Evidence))
-            g.add((node, RDF.type, PROV.Entity))
-            g.add((node, ZKG.text, _zh(data["text"])))
-            g.add((node, ZKG.start, Literal(data["start"], datatype=XSD.integer)))
-            g.add((node, ZKG.end, Literal(data["end"], datatype=XSD.integer)))
-        elif kind == "entity":
-            g.add((node, RDF.type, ZKG[data["cls"]]))
-            for extra in data.get("extra_classes", ()):
-                g.add((node, RDF.type, ZKG[extra]))
-            g.add((node, RDFS.label, _zh(data["label"])))
-            for alias in data.get("aliases", ()):
-                g.add((node, SKOS.altLabel, _zh(alias)))
-        elif kind == "indicator":
-            g.add((node, RDF.type, ZKG.Indicator))
-            g.add((node, ZKG.measure, _zh(data["measure"])))
-            g.add((node, ZKG.value, decimal_literal(data["value"])))
-            g.add((node, ZKG.unit, _zh(data["unit"])))
-            g.add((node, ZKG.rawText, _zh(data["raw_text"])))
-            if data.get("qualifier"):
-                g.add((node, ZKG.qualifier, Literal(data["qualifier"])))
-            if data.get("period"):
-                g.add((node, ZKG.period, _period_literal(data["period"])))
-    for s, o, key, data in G.edges(keys=True, data=True):
-        su, ou = URIRef(s), URIRef(o)
-        if key == "wasDerivedFrom":
-            g.add((su, PROV.wasDerivedFrom, ou))
-        elif key == "evidence":
-            g.add((su, ZKG.evidence, ou))
-        elif key == "hasIndicator":
-            g.add((su, ZKG.hasIndicator, ou))
-        else:
-            pred = ZKG[key]
-            g.add((su, pred, ou))
-            for ev in data.get("evidence", ()):
-                st = URIRef(statement_iri(s, key, o, ev))
-                g.add((st, RDF.type, RDF.Statement))
-                g.add((st, RDF.subject, su))
-                g.add((st, RDF.predicate, pred))
-                g.add((st, RDF.object, ou))
-                g.add((st, ZKG.evidence, URIRef(ev)))
+    iris: dict[str, URIRef] = {}
+
+    def term(x: str | Lit):
+        if isinstance(x, Lit):
+            return x.rdflib()
+        node = iris.get(x)
+        if node is None:
+            node = iris[x] = URIRef(x)
+        return node
+
+    g.addN((term(s), term(p), term(o), g) for s, p, o in statements(G))
     return g
+
+
+# N-Triples escapes, as Oxigraph writes them: the canonical form, so both writers give the same bytes
+_NT_ESCAPES = {i: f"\\u{i:04X}" for i in [*range(0x20), 0x7F]}
+_NT_ESCAPES.update({ord("\\"): "\\\\", ord('"'): '\\"', ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t",
+                    ord("\b"): "\\b", ord("\f"): "\\f"})
+
+
+def nt_term(x: str | Lit) -> str:
+    r"""A term in N-Triples: ``<iri>`` or a quoted literal.
+
+    >>> nt_term("https://w3id.org/zonekg/id/zone/萍乡经开区"), nt_term(Lit('说"好"', "zh"))
+    ('<https://w3id.org/zonekg/id/zone/萍乡经开区>', '"说\\"好\\""@zh')
+    """
+    if not isinstance(x, Lit):
+        return f"<{x}>"
+    text = f'"{x.lexical.translate(_NT_ESCAPES)}"'
+    if x.lang:
+        return f"{text}@{x.lang}"
+    return f"{text}^^<{x.datatype}>" if x.datatype and x.datatype != _STRING else text
+
+
+_STRING = str(XSD.string)
+
+
+def to_ntriples(G: nx.MultiDiGraph) -> NTriples:
+    """The RDF graph of ``G`` as sorted, distinct N-Triples lines, without building an rdflib graph.
+
+    >>> import kg
+    >>> from kg.graph import to_networkx
+    >>> G = to_networkx([kg.extract("萍乡经济技术开发区引进京东集团。")])
+    >>> len(to_ntriples(G)) == len(graph_to_rdf(G))
+    True
+    """
+    lines = {f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n" for s, p, o in statements(G)}
+    return NTriples("".join(sorted(lines)).encode("utf-8"))
+
+
+class NTriples:
+    """A graph as sorted, distinct N-Triples lines (UTF-8): what the fast writers read (see :mod:`kg.serialise`).
+
+    >>> NTriples.from_graph(new_graph()).data
+    b''
+    """
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def __len__(self) -> int:
+        return self.data.count(b"\n")
+
+    @classmethod
+    def from_graph(cls, g: Graph) -> NTriples:
+        """The N-Triples of an rdflib graph, in Oxigraph's canonical form and sorted."""
+        import pyoxigraph
+
+        raw = g.serialize(format="nt", encoding="utf-8")
+        canonical = pyoxigraph.serialize(pyoxigraph.parse(input=raw, format=pyoxigraph.RdfFormat.N_TRIPLES),
+                                         format=pyoxigraph.RdfFormat.N_TRIPLES)
+        lines = sorted(set(canonical.decode("utf-8").splitlines(keepends=True)))
+        return cls("".join(lines).encode("utf-8"))
+
+    def to_graph(self) -> Graph:
+        """An rdflib graph of these triples, with the project's prefixes."""
+        g = new_graph()
+        if self.data:
+            g.parse(data=self.data, format="nt")
+        return g
 
 
 def decimal_literal(value: Decimal | int | float | str) -> Literal:
@@ -133,10 +248,12 @@ def decimal_literal(value: Decimal | int | float | str) -> Literal:
     >>> str(decimal_literal("0.50")), str(decimal_literal(-3))
     ('0.5', '-3.0')
     """
+    return Literal(_decimal_lexical(value), datatype=XSD.decimal)
+
+
+def _decimal_lexical(value: Decimal | int | float | str) -> str:
     text = format(Decimal(str(value)).normalize(), "f")
-    if "." not in text:
-        text += ".0"
-    return Literal(text, datatype=XSD.decimal)
+    return text if "." in text else text + ".0"
 
 
 _CN_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?)?\s*月?")
@@ -150,23 +267,27 @@ def date_literal(value: str) -> Literal:
     >>> date_literal("2024年9月30日")
     rdflib.term.Literal('2024-09-30', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#date'))
     """
+    return _date_lit(value).rdflib()
+
+
+def _date_lit(value: str) -> Lit:
     value = value.strip()
     if re.fullmatch(r"\d{4}", value):
-        return Literal(value, datatype=XSD.gYear)
+        return Lit(value, None, str(XSD.gYear))
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?", value):
-        return Literal(value, datatype=XSD.dateTime)
+        return Lit(value, None, str(XSD.dateTime))
     m = _CN_DATE.fullmatch(value)
     if m and 1 <= int(m[2]) <= 12 and (m[3] is None or 1 <= int(m[3]) <= 31):
         if m[3] is None:
-            return Literal(f"{m[1]}-{int(m[2]):02d}", datatype=XSD.gYearMonth)
-        return Literal(f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}", datatype=XSD.date)
-    return Literal(value)
+            return Lit(f"{m[1]}-{int(m[2]):02d}", None, str(XSD.gYearMonth))
+        return Lit(f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}", None, str(XSD.date))
+    return Lit(value)
 
 
-def _period_literal(value: str) -> Literal:
+def _period_lit(value: str) -> Lit:
     if value[:4].isdigit() and (len(value) == 4 or (len(value) == 10 and value[4] == "-")):
-        return date_literal(value)
-    return _zh(value)
+        return _date_lit(value)
+    return _zh_lit(value)
 
 
 def load_rdf(paths: list[str | Path]) -> Graph:

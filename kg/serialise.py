@@ -2,9 +2,11 @@
 
 ``FORMATS`` maps a format name (what ``kg build --formats`` takes) to a
 :class:`Format`: the files it writes and a ``write(g) -> {file name: bytes}``
-function. RDF syntaxes are written by rdflib; every writer makes its output
-deterministic (sorted subjects, lines, graphs, keys and values), so two builds
-of the same input give the same bytes.
+function. Turtle and N-Triples are written by Oxigraph from sorted N-Triples
+(:class:`kg.rdf.NTriples`, which a build makes without an rdflib graph, so a
+corpus of millions of triples is written in seconds); the other RDF syntaxes by
+rdflib. Every writer makes its output deterministic (sorted subjects, lines,
+graphs, keys and values), so two builds of the same input give the same bytes.
 
 ==========  ==========================  ==================================================
 name        files                       what
@@ -45,12 +47,11 @@ import networkx as nx
 from rdflib import Dataset, Graph, URIRef
 from rdflib.plugins.serializers.jsonld import from_rdf
 from rdflib.plugins.serializers.trig import TrigSerializer
-from rdflib.plugins.serializers.turtle import TurtleSerializer
 
 from .errors import FormatError
 from .files import write_atomic
 from .model import RELATION_PREDICATES
-from .rdf import PREFIXES, graph_from_rdf, to_dataset
+from .rdf import PREFIXES, NTriples, graph_from_rdf, to_dataset
 from .vocab import ZKGR_IRI
 
 __all__ = ["Format", "FORMATS", "DEFAULT_FORMATS", "get_format", "serialise", "write_formats", "property_graph",
@@ -76,10 +77,6 @@ class _StrictNames:
         return pname if not local or _PN_LOCAL.fullmatch(local) else None
 
 
-class _Turtle(_StrictNames, TurtleSerializer):
-    pass
-
-
 class _TriG(_StrictNames, TrigSerializer):
     def __init__(self, store: Dataset):
         super().__init__(store)
@@ -95,6 +92,8 @@ class Format:
     files: tuple[str, ...]
     media_type: str
     write: Callable[[Graph], dict[str, bytes]]
+    #: the writer also takes sorted N-Triples (:class:`kg.rdf.NTriples`), so no rdflib graph need be built
+    streams: bool = False
     #: an RDF syntax (read back by rdflib, Oxigraph and rapper) rather than a property graph
     rdf: bool = True
     #: the rdflib / pyoxigraph / rapper names of the syntax, for readers of the files
@@ -130,19 +129,61 @@ def _dataset_copy(g: Graph) -> Dataset:
     return out
 
 
-def _write_turtle(g: Graph) -> dict[str, bytes]:
-    stream = io.BytesIO()
-    _Turtle(_graph_copy(g)).serialize(stream, encoding="utf-8")
-    return {"graph.ttl": stream.getvalue()}
+def turtle(nt: NTriples, prefixes: Iterable[tuple[str, str]] = ()) -> bytes:
+    """Turtle of sorted N-Triples, written by Oxigraph as it streams them (subjects grouped with ``;`` and ``,``).
+
+    ``prefixes`` that the triples use add to the project's own (:data:`kg.rdf.PREFIXES`), which win. The prefix lines are
+    written in sorted order, so the same triples always give the same bytes.
+
+    >>> print(turtle(NTriples(b'<https://w3id.org/zonekg/id/zone/A> <http://www.w3.org/2000/01/rdf-schema#label> "A"@zh .\\n'),
+    ...              [("ex", "http://example.org/")]).decode().splitlines()[-1])
+    zone:A rdfs:label "A"@zh .
+    """
+    import pyoxigraph
+
+    names = {p: str(ns) for p, ns in prefixes
+             if p not in PREFIXES and str(ns) not in PREFIXES.values() and f"<{ns}".encode() in nt.data}
+    names.update(PREFIXES)
+    body = pyoxigraph.serialize(pyoxigraph.parse(input=nt.data, format=pyoxigraph.RdfFormat.N_TRIPLES),
+                                format=pyoxigraph.RdfFormat.TURTLE, prefixes=names) if nt.data else b""
+    # Oxigraph writes every prefix first, in an order of its own: put ours, sorted, in their place
+    lines = body.split(b"\n", len(names)) if body else []
+    if lines and not all(line.startswith(b"@prefix ") for line in lines[:-1]):
+        raise RuntimeError("unexpected Turtle header from Oxigraph")
+    header = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(names.items())).encode("utf-8")
+    body = lines[-1] if lines else b""
+    if b"\\." in body:
+        body = _full_iris_for_final_dots(body, names)
+    return header + b"\n" + body
+
+
+# A prefixed name whose local part ends in an escaped dot (enterprise:A.B\.): valid Turtle that rdflib's
+# parser refuses. In a literal a backslash is always doubled, so a lone ``\.`` is always in a name.
+_FINAL_DOT = re.compile(rb"(?<![^\s(])([A-Za-z][\w-]*):((?:[^\s\\]|\\.)*?(?<!\\)\\\.)(?=\s)")
+_ESCAPE = re.compile(r"\\(.)")
+
+
+def _full_iris_for_final_dots(body: bytes, names: dict[str, str]) -> bytes:
+    def full(m: re.Match[bytes]) -> bytes:
+        local = _ESCAPE.sub(r"\1", m[2].decode("utf-8"))
+        return f"<{names[m[1].decode()]}{local}>".encode()
+
+    return _FINAL_DOT.sub(full, body)
+
+
+def _write_turtle(g: Graph | NTriples) -> dict[str, bytes]:
+    if isinstance(g, NTriples):
+        return {"graph.ttl": turtle(g)}
+    return {"graph.ttl": turtle(NTriples.from_graph(g), _namespaces(g))}
+
+
+def _write_nt(g: Graph | NTriples) -> dict[str, bytes]:
+    return {"graph.nt": (g if isinstance(g, NTriples) else NTriples.from_graph(g)).data}
 
 
 def _sorted_lines(data: bytes) -> bytes:
     lines = sorted(set(line for line in data.decode("utf-8").splitlines() if line.strip()))
     return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
-
-
-def _write_nt(g: Graph) -> dict[str, bytes]:
-    return {"graph.nt": _sorted_lines(g.serialize(format="nt", encoding="utf-8"))}
 
 
 def _write_nq(g: Graph) -> dict[str, bytes]:
@@ -330,8 +371,8 @@ def _write_csv(g: Graph) -> dict[str, bytes]:
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in (
-    Format("ttl", ("graph.ttl",), "text/turtle", _write_turtle, rdflib_name="turtle"),
-    Format("nt", ("graph.nt",), "application/n-triples", _write_nt, rdflib_name="nt"),
+    Format("ttl", ("graph.ttl",), "text/turtle", _write_turtle, streams=True, rdflib_name="turtle"),
+    Format("nt", ("graph.nt",), "application/n-triples", _write_nt, streams=True, rdflib_name="nt"),
     Format("nq", ("graph.nq",), "application/n-quads", _write_nq, rdflib_name="nquads"),
     Format("trig", ("graph.trig",), "application/trig", _write_trig, rdflib_name="trig"),
     Format("jsonld", ("graph.jsonld",), "application/ld+json", _write_jsonld, rdflib_name="json-ld"),
@@ -359,9 +400,12 @@ def get_format(name: str) -> Format:
         raise FormatError(f"unknown output format {name!r} (known: {', '.join(FORMATS)})") from None
 
 
-def serialise(g: Graph, name: str) -> dict[str, bytes]:
-    """The files of format ``name`` for graph ``g``: file name → bytes."""
-    return get_format(name).write(g)
+def serialise(g: Graph | NTriples, name: str) -> dict[str, bytes]:
+    """The files of format ``name`` for graph ``g`` (rdflib, or sorted N-Triples): file name → bytes."""
+    fmt = get_format(name)
+    if isinstance(g, NTriples) and not fmt.streams:
+        g = g.to_graph()
+    return fmt.write(g)
 
 
 def write_formats(g: Graph, out_dir: str | Path, formats: Iterable[str] = DEFAULT_FORMATS) -> dict[str, Path]:

@@ -3,6 +3,8 @@
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib import RDF, XSD, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
@@ -147,3 +149,36 @@ def test_graph_from_rdf_reads_documents_back(seed):
     G = graph_from_rdf(g)
     node = G.nodes[document_iri(doc)]
     assert node["sha256"] == doc.sha256 and node["characters"] == len(doc.text)
+
+
+# --- the two ways to the same triples: rdflib graph and N-Triples written directly ----------------------------
+
+
+def test_ntriples_written_directly_are_the_rdflib_graph_byte_for_byte():
+    from kg.rdf import NTriples, to_ntriples
+
+    result = kg.build([ROOT / "tests" / "data" / "corpus"], validate=False)
+    direct = to_ntriples(result.nx_graph)
+    assert len(direct) == len(result.graph) > 1000
+    assert direct.data == NTriples.from_graph(result.graph).data
+
+
+def test_turtle_from_a_build_and_from_its_rdflib_graph_are_the_same_bytes(seed_result):
+    from kg.serialise import serialise
+
+    assert serialise(seed_result.ntriples, "ttl") == serialise(seed_result.graph, "ttl")
+
+
+@given(st.text(max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_literals_are_escaped_as_oxigraph_writes_them(text):
+    import pyoxigraph
+
+    from kg.rdf import Lit, nt_term
+
+    text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    for lit, ox in ((Lit(text, "zh"), pyoxigraph.Literal(text, language="zh")),
+                    (Lit(text), pyoxigraph.Literal(text))):
+        expected = pyoxigraph.serialize([pyoxigraph.Triple(pyoxigraph.NamedNode("http://x/s"), pyoxigraph.NamedNode("http://x/p"), ox)],
+                                        format=pyoxigraph.RdfFormat.N_TRIPLES).decode("utf-8")
+        assert f"<http://x/s> <http://x/p> {nt_term(lit)} .\n" == expected

@@ -85,7 +85,7 @@ def test_turtle_uses_readable_prefixed_names(seed_files):
     text = (seed_files / "graph.ttl").read_text(encoding="utf-8")
     assert "zone:萍乡经济技术开发区 a zkg:DevelopmentZone" in text
     assert "@prefix zone: <https://w3id.org/zonekg/id/zone/> ." in text
-    assert "platform:5%2B2就业之家" in text  # a percent-encoded + is a valid local name (PLX)
+    assert "platform:5\\%2B2就业之家" in text  # the IRI's % escaped (PN_LOCAL_ESC): still a prefixed name
     assert "<https://w3id.org/zonekg/id/" not in text.split("\n\n", 1)[1]  # every instance IRI is a prefixed name
 
 
