@@ -171,6 +171,20 @@ def qualifiers() -> list[tuple[str, str, str]]:
 
 
 @lru_cache(maxsize=1)
+def platform_type_heads() -> tuple[str, ...]:
+    return tuple(row[0] for row in read_table("platform_types.txt", 1))
+
+
+def platform_type(name: str) -> str:
+    """The type of a platform: the first head of ``platform_types.txt`` that ends its name, else 其他.
+
+    >>> platform_type("国家级科技企业孵化器"), platform_type("政务服务中心"), platform_type("人才驿站")
+    ('孵化器', '服务中心', '其他')
+    """
+    return next((head for head in platform_type_heads() if name.endswith(head)), "其他")
+
+
+@lru_cache(maxsize=1)
 def person_titles() -> frozenset[str]:
     return _words("titles.txt")
 

@@ -138,6 +138,7 @@ def statements(G: nx.MultiDiGraph) -> Iterator[Statement]:
                 yield iri, _z("qualifier"), Lit(data["qualifier"])
             if data.get("period"):
                 yield iri, _z("period"), _period_lit(data["period"])
+    yield from _summaries(G)
     fixed = {"wasDerivedFrom": str(PROV.wasDerivedFrom), "evidence": _z("evidence"), "hasIndicator": _z("hasIndicator")}
     statement_cls, subject, predicate, obj = str(RDF.Statement), str(RDF.subject), str(RDF.predicate), str(RDF.object)
     for s, o, key, data in G.edges(keys=True, data=True):
@@ -153,6 +154,26 @@ def statements(G: nx.MultiDiGraph) -> Iterator[Statement]:
             yield st, predicate, pred
             yield st, obj, o
             yield st, fixed["evidence"], ev
+
+
+def _summaries(G: nx.MultiDiGraph) -> Iterator[Statement]:
+    """What a build derives for corpus-wide questions: which documents mention each entity
+    (``zkg:mentions``, through its evidence) and each platform's type (``zkg:platformType``).
+
+    Both hold in any union of graphs, unlike a count would.
+    """
+    from .lexicon import platform_type
+
+    doc_of = {ev: doc for ev, doc, key in G.edges(keys=True) if key == "wasDerivedFrom"}
+    mentions = sorted({(doc_of[ev], entity) for entity, ev, key in G.edges(keys=True)
+                       if key == "evidence" and ev in doc_of and G.nodes[entity].get("kind") == "entity"})
+    pred = _z("mentions")
+    for doc, entity in mentions:
+        yield doc, pred, entity
+    pred = _z("platformType")
+    for iri, data in G.nodes(data=True):
+        if data.get("kind") == "entity" and (data["cls"] == "Platform" or "Platform" in data.get("extra_classes", ())):
+            yield iri, pred, Lit(platform_type(data["label"]))
 
 
 def graph_to_rdf(G: nx.MultiDiGraph) -> Graph:
