@@ -91,7 +91,8 @@ def _z(name: str) -> str:
 
 
 def statements(G: nx.MultiDiGraph) -> Iterator[Statement]:
-    """Every triple of the RDF graph of ``G`` (made by :func:`kg.graph.to_networkx`), as plain values.
+    """Every triple of the RDF graph of ``G`` (made by :func:`kg.graph.to_networkx`), as plain values,
+    grouped by subject, the subjects in the order of their N-Triples lines.
 
     The one place that says which triples a ZoneKG graph holds: :func:`graph_to_rdf`
     makes an rdflib graph of them, :func:`to_ntriples` N-Triples text.
@@ -102,8 +103,35 @@ def statements(G: nx.MultiDiGraph) -> Iterator[Statement]:
     ...        if p.endswith("#label"))
     ['京东集团', '萍乡经济技术开发区']
     """
+    from .lexicon import platform_type
+
     doc_cls, prov_entity, ev_cls, ind_cls = _z("Document"), str(PROV.Entity), _z("Evidence"), _z("Indicator")
-    for iri, data in sorted(G.nodes(data=True)):
+    fixed = {"wasDerivedFrom": str(PROV.wasDerivedFrom), "evidence": _z("evidence"), "hasIndicator": _z("hasIndicator")}
+    mentions_p, platform_p = _z("mentions"), _z("platformType")
+    statement_cls, subject_p, predicate_p, object_p = str(RDF.Statement), str(RDF.subject), str(RDF.predicate), str(RDF.object)
+    nodes = G.nodes
+    # which documents mention each entity (through its evidence), and the reified statements of relations
+    doc_of = {ev: doc for ev, doc, key in G.edges(keys=True) if key == "wasDerivedFrom"}
+    mentioned: dict[str, set[str]] = {}
+    reified: dict[str, tuple[str, str, str, str]] = {}
+    for s, o, key, data in G.edges(keys=True, data=True):
+        if key == "evidence":
+            if o in doc_of and nodes[s].get("kind") == "entity":
+                mentioned.setdefault(doc_of[o], set()).add(s)
+        elif key not in fixed:
+            for ev in data.get("evidence", ()):
+                reified[statement_iri(s, key, o, ev)] = (s, _z(key), o, ev)
+    # subjects in the order of "<iri>": an IRI that is a prefix of another sorts by the ">" after it
+    for _, iri in sorted([(f"{n}>", n) for n in nodes] + [(f"{st}>", st) for st in reified]):
+        if iri in reified:
+            s, pred, o, ev = reified[iri]
+            yield iri, _TYPE, statement_cls
+            yield iri, subject_p, s
+            yield iri, predicate_p, pred
+            yield iri, object_p, o
+            yield iri, fixed["evidence"], ev
+            continue
+        data = nodes[iri]
         kind = data.get("kind")
         if kind == "document":
             yield iri, _TYPE, doc_cls
@@ -115,6 +143,8 @@ def statements(G: nx.MultiDiGraph) -> Iterator[Statement]:
             yield iri, _z("sha256"), Lit(data["sha256"])
             if data.get("characters") is not None:
                 yield iri, _z("characters"), Lit(str(int(data["characters"])), None, _INTEGER)
+            for entity in sorted(mentioned.get(iri, ())):
+                yield iri, mentions_p, entity
         elif kind == "evidence":
             yield iri, _TYPE, ev_cls
             yield iri, _TYPE, prov_entity
@@ -128,6 +158,8 @@ def statements(G: nx.MultiDiGraph) -> Iterator[Statement]:
             yield iri, _LABEL, _zh_lit(data["label"])
             for alias in data.get("aliases", ()):
                 yield iri, _ALT, _zh_lit(alias)
+            if data["cls"] == "Platform" or "Platform" in data.get("extra_classes", ()):
+                yield iri, platform_p, Lit(platform_type(data["label"]))
         elif kind == "indicator":
             yield iri, _TYPE, ind_cls
             yield iri, _z("measure"), _zh_lit(data["measure"])
@@ -138,42 +170,9 @@ def statements(G: nx.MultiDiGraph) -> Iterator[Statement]:
                 yield iri, _z("qualifier"), Lit(data["qualifier"])
             if data.get("period"):
                 yield iri, _z("period"), _period_lit(data["period"])
-    yield from _summaries(G)
-    fixed = {"wasDerivedFrom": str(PROV.wasDerivedFrom), "evidence": _z("evidence"), "hasIndicator": _z("hasIndicator")}
-    statement_cls, subject, predicate, obj = str(RDF.Statement), str(RDF.subject), str(RDF.predicate), str(RDF.object)
-    for s, o, key, data in G.edges(keys=True, data=True):
-        if key in fixed:
-            yield s, fixed[key], o
-            continue
-        pred = _z(key)
-        yield s, pred, o
-        for ev in data.get("evidence", ()):
-            st = statement_iri(s, key, o, ev)
-            yield st, _TYPE, statement_cls
-            yield st, subject, s
-            yield st, predicate, pred
-            yield st, obj, o
-            yield st, fixed["evidence"], ev
-
-
-def _summaries(G: nx.MultiDiGraph) -> Iterator[Statement]:
-    """What a build derives for corpus-wide questions: which documents mention each entity
-    (``zkg:mentions``, through its evidence) and each platform's type (``zkg:platformType``).
-
-    Both hold in any union of graphs, unlike a count would.
-    """
-    from .lexicon import platform_type
-
-    doc_of = {ev: doc for ev, doc, key in G.edges(keys=True) if key == "wasDerivedFrom"}
-    mentions = sorted({(doc_of[ev], entity) for entity, ev, key in G.edges(keys=True)
-                       if key == "evidence" and ev in doc_of and G.nodes[entity].get("kind") == "entity"})
-    pred = _z("mentions")
-    for doc, entity in mentions:
-        yield doc, pred, entity
-    pred = _z("platformType")
-    for iri, data in G.nodes(data=True):
-        if data.get("kind") == "entity" and (data["cls"] == "Platform" or "Platform" in data.get("extra_classes", ())):
-            yield iri, pred, Lit(platform_type(data["label"]))
+        for o, keys in G.succ[iri].items():
+            for key in keys:
+                yield iri, fixed.get(key) or _z(key), o
 
 
 def graph_to_rdf(G: nx.MultiDiGraph) -> Graph:
@@ -225,8 +224,15 @@ def to_ntriples(G: nx.MultiDiGraph) -> NTriples:
     >>> len(to_ntriples(G)) == len(graph_to_rdf(G))
     True
     """
-    lines = {f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n" for s, p, o in statements(G)}
-    return NTriples("".join(sorted(lines)).encode("utf-8"))
+    out: list[bytes] = []
+    current, lines = None, []
+    for s, p, o in statements(G):  # grouped by subject, in order: sort each subject's lines only
+        if s != current:
+            out.append("".join(sorted(set(lines))).encode("utf-8"))
+            current, lines = s, []
+        lines.append(f"<{s}> <{p}> <{o}> .\n" if type(o) is str else f"<{s}> <{p}> {nt_term(o)} .\n")
+    out.append("".join(sorted(set(lines))).encode("utf-8"))
+    return NTriples(b"".join(out))
 
 
 class NTriples:

@@ -26,7 +26,7 @@ from dataclasses import replace
 from . import lexicon
 from .extract.entities import ANAPHORA, PRIORITY
 from .extract.text import LEGAL_HEADS, _strip_region, clean_name, company_core, is_short_name
-from .model import Document, Entity, Mention
+from .model import Document, Entity, Mention, Relation
 
 __all__ = ["resolve_aliases", "resolve_corpus", "figure_conflicts", "zone_key", "context_zone", "main_zone", "MERGE_REASONS"]
 
@@ -276,19 +276,22 @@ def resolve_corpus(docs: list[Document], *, aliases: dict[str, str] | None = Non
                     uf.union(by_name[key], i)
                 else:
                     by_name[key] = i
-    companies = [i for i, (_, e) in enumerate(nodes) if e.cls == "Enterprise"]
     # a short name shares its brand with the full name (see is_short_name): compare only names of one brand,
-    # so that a corpus costs time in proportion to its companies, not to their square
-    fulls: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for i in companies:
-        for n in sorted(nodes[i][1].names()):
-            if n.endswith(LEGAL_HEADS):
-                fulls[company_core(n)[:2]].append((i, n))
-    for i in companies:
-        for name in sorted(nodes[i][1].names()):
-            for j, full in fulls.get(_strip_region(name)[:2], ()):
-                if i != j and is_short_name(name, full):
-                    uf.union(i, j)
+    # and each distinct name once (nodes with the same name are one already), so that a corpus costs time
+    # in proportion to its company names, not to their square or to how often they are mentioned
+    first: dict[str, int] = {}
+    for i, (_, ent) in enumerate(nodes):
+        if ent.cls == "Enterprise":
+            for name in ent.names():
+                first.setdefault(name, i)
+    fulls: dict[str, list[str]] = defaultdict(list)
+    for name in sorted(first):
+        if name.endswith(LEGAL_HEADS):
+            fulls[company_core(name)[:2]].append(name)
+    for name in sorted(first):
+        for full in fulls.get(_strip_region(name)[:2], ()):
+            if is_short_name(name, full):
+                uf.union(first[name], first[full])
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(nodes)):
         groups[uf.find(i)].append(i)
@@ -308,10 +311,10 @@ def resolve_corpus(docs: list[Document], *, aliases: dict[str, str] | None = Non
         for d, ent in members:
             for n in ent.names():
                 docs_of[n].add(d)
+        several = len({d for d, _ in members}) > 1
         for d, ent in sorted(members, key=lambda m: (docs[m[0]].source, m[1].key)):
             for surface in sorted(ent.names()):
-                reason = _reason(cls, surface, label, surface in aliases, len(docs_of[surface] | {d}) > 1
-                                 and len({x for x, _ in members}) > 1)
+                reason = _reason(cls, surface, label, surface in aliases, several and len(docs_of[surface] | {d}) > 1)
                 rows.append({"surface": surface, "entity": label, "class": cls, "iri_key": key,
                              "document": docs[d].source, "reason": MERGE_REASONS[reason]})
     out_docs = []
@@ -331,14 +334,20 @@ def resolve_corpus(docs: list[Document], *, aliases: dict[str, str] | None = Non
                                            mentions=list(ent.mentions), evidence=list(ent.evidence),
                                            extra_classes=set(ent.extra_classes) - {cls})
         remap = {k: rename[(d, k)] for k in (e.key for e in doc.entities)}
-        relations = sorted({replace(r, subject=remap.get(r.subject, r.subject), object=remap.get(r.object, r.object))
-                            for r in doc.relations if remap.get(r.subject, r.subject) != remap.get(r.object, r.object)},
+        relations = sorted({_renamed(r, remap) for r in doc.relations
+                            if remap.get(r.subject, r.subject) != remap.get(r.object, r.object)},
                            key=lambda r: (r.evidence.start, r.subject, r.predicate, r.object))
-        indicators = [replace(i, subject=remap.get(i.subject, i.subject)) for i in doc.indicators]
+        indicators = [i if remap.get(i.subject, i.subject) == i.subject else replace(i, subject=remap[i.subject])
+                      for i in doc.indicators]
         links = {span: remap.get(k, k) for span, k in doc.links.items()}
         out_docs.append(replace(doc, entities=list(entities.values()), relations=relations, indicators=indicators,
                                 links=links))
     return out_docs, rows
+
+
+def _renamed(r: Relation, remap: dict[str, str]) -> Relation:
+    subject, obj = remap.get(r.subject, r.subject), remap.get(r.object, r.object)
+    return r if (subject, obj) == (r.subject, r.object) else replace(r, subject=subject, object=obj)
 
 
 def figure_conflicts(docs: list[Document]) -> list[dict]:

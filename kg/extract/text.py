@@ -242,6 +242,7 @@ def _region_words() -> tuple[str, ...]:
     return ("国家", *(w for full, short in lexicon.zone_heads().items() for w in (full, short) if w))
 
 
+@lru_cache(maxsize=1 << 16)
 def _strip_region(name: str) -> str:
     """Drop leading places and zone words (青岛高新区…, 安康市…) and parenthesised places."""
     places = lexicon.places()
@@ -261,7 +262,7 @@ def _strip_region(name: str) -> str:
     return re.sub(r"[（(][^）)]*[）)]", "", name)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1 << 16)
 def company_core(name: str) -> str:
     """A company name without region prefix and legal form.
 
