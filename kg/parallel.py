@@ -166,6 +166,10 @@ def _call_batch(fn: Callable[..., Any], jobs: list[tuple]) -> list[Any]:
     return [fn(*job) for job in jobs]
 
 
+#: files per task sent to a local worker process
+CHUNK = 4
+
+
 class LocalEngine(Engine):
     """Worker processes on this machine (forked from a warmed-up parent where the system allows it).
 
@@ -205,7 +209,8 @@ class LocalEngine(Engine):
             return
         pool = self._start()
         try:
-            yield from pool.imap_unordered(functools.partial(_call, fn), itertools.chain(first, it), chunksize=1)
+            # a few files per round trip: sending each result back costs the parent time it shares with the workers
+            yield from pool.imap_unordered(functools.partial(_call, fn), itertools.chain(first, it), chunksize=CHUNK)
         except BaseException:
             self.close(terminate=True)
             raise
