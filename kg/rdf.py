@@ -95,7 +95,10 @@ def statements(G: nx.MultiDiGraph) -> Iterator[Statement]:
     grouped by subject, the subjects in the order of their N-Triples lines.
 
     The one place that says which triples a ZoneKG graph holds: :func:`graph_to_rdf`
-    makes an rdflib graph of them, :func:`to_ntriples` N-Triples text.
+    makes an rdflib graph of them, :func:`to_ntriples` N-Triples text. Besides the
+    model's facts it states, for corpus-wide questions, which documents mention each
+    entity (``zkg:mentions``, through its evidence) and each platform's type
+    (``zkg:platformType``); both stay true in any union of graphs, as a count would not.
 
     >>> import kg
     >>> from kg.graph import to_networkx
