@@ -64,6 +64,7 @@ class ZKG(DefinedNamespace):
     inIndustry: URIRef  # 所属产业 — in industry
     hasIndicator: URIRef  # 拥有指标 — has indicator
     evidence: URIRef  # 证据 — evidence
+    mentions: URIRef  # 提及 — mentions
 
     # datatype properties
     measure: URIRef  # 指标名称 — measure (rdf:langString)
@@ -77,3 +78,4 @@ class ZKG(DefinedNamespace):
     end: URIRef  # 结束偏移 — end offset (xsd:integer)
     sha256: URIRef  # 原始文件的 SHA-256 — SHA-256 of the raw file (xsd:string)
     characters: URIRef  # 字符数 — characters (xsd:integer)
+    platformType: URIRef  # 平台类型 — platform type (xsd:string)
