@@ -10,8 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDF, RDFS
 
 from kg.errors import QueryError
+from kg.lexicon import platform_type, platform_type_heads
 from kg.query import (
     GraphSource,
     Table,
@@ -26,6 +28,7 @@ from kg.query import (
     saved_queries,
     sparql_term,
 )
+from kg.vocab import ZKG
 
 # Two documents in the contract vocabulary, written by hand so that every expected row below is known.
 FIXTURE_TTL = """
@@ -78,6 +81,18 @@ FIXTURE_TTL = """
 <platform/乙区博士后科研工作站> a zkg:Platform ; rdfs:label "乙区博士后科研工作站"@zh ; zkg:evidence <evidence/d2-30-60> .
 <platform/政务服务中心> a zkg:Platform ; rdfs:label "政务服务中心"@zh ; zkg:evidence <evidence/d2-30-60> .
 <platform/创新港> a zkg:Platform ; rdfs:label "创新港"@zh ; zkg:evidence <evidence/d2-30-60> .
+
+# What kg build derives: each document mentions the entities its sentences are evidence of; each
+# platform's type is the head of its name (kg/resources/platform_types.txt).
+<document/d1> zkg:mentions <zone/甲经济开发区>, <enterprise/星河科技有限公司>, <project/年产5万吨新材料项目>,
+    <honor/省级绿色园区>, <enterprise/云帆食品>, <policy/惠企十条>, <platform/甲区孵化器>, <platform/人才之家> .
+<document/d2> zkg:mentions <zone/乙高新区>, <enterprise/星河科技有限公司>, <honor/专精特新企业>, <policy/人才新政>,
+    <platform/乙区博士后科研工作站>, <platform/政务服务中心>, <platform/创新港> .
+<platform/甲区孵化器> zkg:platformType "孵化器" .
+<platform/人才之家> zkg:platformType "之家" .
+<platform/乙区博士后科研工作站> zkg:platformType "工作站" .
+<platform/政务服务中心> zkg:platformType "服务中心" .
+<platform/创新港> zkg:platformType "其他" .
 
 <indicator/d1-38-42> a zkg:Indicator ; zkg:measure "规模以上工业企业"@zh ; zkg:value 120.0 ; zkg:unit "家"@zh ;
     zkg:rawText "120家"@zh ; zkg:evidence <evidence/d1-20-45> .
@@ -196,6 +211,17 @@ def test_saved_query_rows_on_the_fixture(fixture_graph, name, params):
     assert texts(table) == EXPECTED[(name, params)]
 
 
+def test_the_fixture_states_what_a_build_derives(fixture_graph):
+    """zkg:mentions and zkg:platformType in the fixture are what kg build would state (see kg.rdf._summaries)."""
+    derived = {(doc, entity) for entity, ev in fixture_graph.subject_objects(ZKG.evidence)
+               if (entity, RDF.type, ZKG.Indicator) not in fixture_graph and (entity, RDF.type, RDF.Statement) not in fixture_graph
+               for doc in fixture_graph.objects(ev, PROV.wasDerivedFrom)}
+    assert set(fixture_graph.subject_objects(ZKG.mentions)) == derived
+    platforms = set(fixture_graph.subjects(RDF.type, ZKG.Platform))
+    assert {(p, str(fixture_graph.value(p, ZKG.platformType))) for p in platforms} == {
+        (p, platform_type(str(fixture_graph.value(p, RDFS.label)))) for p in platforms}
+
+
 def test_parameter_by_iri_and_by_prefixed_name(fixture_graph):
     source = GraphSource(fixture_graph)
     by_name = texts(run_saved(source, "honors", {"entity": A}))
@@ -288,6 +314,26 @@ def test_seed_policies_and_platforms(seed_source):
     assert any(link == "implementedBy" and who == ZONE for _, link, who in policies)
     platforms = texts(run_saved(seed_source, "platforms-by-type"))
     assert platforms and all(t for t, _, _ in platforms)
+    assert all(t == platform_type(name) for t, name, _ in platforms)
+    for kind in {t for t, _, _ in platforms}:
+        assert texts(run_saved(seed_source, "platforms-by-type", {"type": kind})) == [r for r in platforms if r[0] == kind]
+
+
+def test_platform_types_come_from_platform_types_txt(tmp_path):
+    import kg
+
+    articles = ["萍乡经济技术开发区建设萍乡众创空间和新材料研究院。", "萍乡经济技术开发区新建青年创业众创空间。"]
+    paths = []
+    for i, text in enumerate(articles):
+        paths.append(tmp_path / f"a{i}.txt")
+        paths[-1].write_text(text, encoding="utf-8")
+    source = GraphSource(kg.build(paths).graph)
+    assert {"众创空间", "研究院"} <= set(platform_type_heads())
+    rows = texts(run_saved(source, "platforms-by-type"))
+    assert {("众创空间", "萍乡众创空间", ZONE), ("众创空间", "青年创业众创空间", ZONE), ("研究院", "新材料研究院", ZONE)} <= set(rows)
+    assert all(t == platform_type(name) for t, name, _ in rows)
+    assert texts(run_saved(source, "platforms-by-type", {"type": "众创空间"})) == [r for r in rows if r[0] == "众创空间"]
+    assert texts(run_saved(source, "platforms-by-type", {"type": "孵化器"})) == []
 
 
 def test_seed_entities_in_several_documents(tmp_path):
