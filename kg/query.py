@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -172,23 +174,42 @@ def _where_brace(sparql: str) -> int:
     raise QueryError("cannot bind parameters: the query has no WHERE { … } group")
 
 
+#: Up to this many combinations, several bound variables share one ``VALUES`` block.
+_JOINT_VALUES = 64
+
+
 def inject_values(sparql: str, bindings: dict[str, list]) -> str:
     """Bind variables by a ``VALUES`` block at the start of the WHERE group, on the same line.
 
     Terms are written by :func:`sparql_term`, so user text can only ever be one RDF term; an empty
     list binds to nothing (no rows). Line numbers in error messages stay those of the original text.
+    Several variables go into one block (every combination of their terms, while there are at most
+    64): Oxigraph passes the values of one block into a ``UNION`` that follows, but not those of
+    two blocks joined together (the evidence question on 1M triples: 3 ms instead of 9).
 
     >>> inject_values("SELECT ?e WHERE { ?e rdfs:label ?name }", {"name": [Literal("京东集团", lang="zh")]})
     'SELECT ?e WHERE { VALUES ?name { "京东集团"@zh } ?e rdfs:label ?name }'
+    >>> inject_values("SELECT * WHERE { ?s ?p ?o }", {"s": [URIRef("urn:a"), URIRef("urn:b")], "p": [URIRef("urn:p")]})
+    'SELECT * WHERE { VALUES (?s ?p) { (<urn:a> <urn:p>) (<urn:b> <urn:p>) } ?s ?p ?o }'
     """
     if not bindings:
         return sparql
-    blocks = []
-    for var, terms in bindings.items():
+    for var in bindings:
         if not _VAR.fullmatch(var):
             raise QueryError(f"not a valid variable name: {var[:40]!r}")
+    written = {var: [sparql_term(t) for t in terms] for var, terms in bindings.items()}
+    blocks = []
+    joint = [var for var, terms in written.items() if terms]
+    if len(joint) > 1 and math.prod(len(written[var]) for var in joint) <= _JOINT_VALUES:
+        rows = " ".join(f"({' '.join(row)})" for row in itertools.product(*(written[var] for var in joint)))
+        blocks.append(f"VALUES ({' '.join(f'?{var}' for var in joint)}) {{ {rows} }}")
+    else:
+        joint = []
+    for var, terms in written.items():
+        if var in joint:
+            continue
         if terms:
-            blocks.append(f"VALUES ?{var} {{ {' '.join(sparql_term(t) for t in terms)} }}")
+            blocks.append(f"VALUES ?{var} {{ {' '.join(terms)} }}")
         else:  # bound to nothing: no rows (an empty VALUES block, which some engines mishandle)
             blocks.append(f"VALUES ?{var} {{ UNDEF }} FILTER(1 = 0)")
     at = _where_brace(sparql)
