@@ -31,7 +31,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -159,15 +159,18 @@ def build(
 
     extract = functools.partial(extract_file, date=date, part_chars=part_chars, keep_all=keep_all)
     extraction_started = time.perf_counter()
+    # results that other processes made hold no cycles, and collecting would walk all that has arrived
+    quiet = _without_cycle_collection() if engine.workers > 1 else nullcontext()
     try:
-        # with a cache, files are looked up here first (a pool would read the jobs on a thread of its own)
-        for result in engine.map(extract, list(jobs()) if cache is not None else jobs()):
-            if result.error is None:
-                counts["extracted"] += len(result.documents)
-                counts["extracted_bytes"] += result.size
-                if cache is not None:
-                    keys[result.index] = cache.put(result) or ""
-            done(result)
+        with quiet:
+            # with a cache, files are looked up here first (a pool would read the jobs on a thread of its own)
+            for result in engine.map(extract, list(jobs()) if cache is not None else jobs()):
+                if result.error is None:
+                    counts["extracted"] += len(result.documents)
+                    counts["extracted_bytes"] += result.size
+                    if cache is not None:
+                        keys[result.index] = cache.put(result) or ""
+                done(result)
     finally:
         if own_engine:
             engine.close()
