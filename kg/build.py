@@ -171,7 +171,10 @@ def build(
                     if cache is not None:
                         keys[result.index] = cache.put(result) or ""
                 done(result)
+                if len(results) % 64 == 0:
+                    gc.freeze()  # what has been extracted stays: spare the collector walking it again and again
     finally:
+        gc.unfreeze()
         if own_engine:
             engine.close()
     counts["extraction_seconds"] = round(time.perf_counter() - extraction_started, 3)
