@@ -31,7 +31,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -159,20 +159,17 @@ def build(
 
     extract = functools.partial(extract_file, date=date, part_chars=part_chars, keep_all=keep_all)
     extraction_started = time.perf_counter()
-    # results that other processes made hold no cycles, and collecting would walk all that has arrived
-    quiet = _without_cycle_collection() if engine.workers > 1 else nullcontext()
     try:
-        with quiet:
-            # with a cache, files are looked up here first (a pool would read the jobs on a thread of its own)
-            for result in engine.map(extract, list(jobs()) if cache is not None else jobs()):
-                if result.error is None:
-                    counts["extracted"] += len(result.documents)
-                    counts["extracted_bytes"] += result.size
-                    if cache is not None:
-                        keys[result.index] = cache.put(result) or ""
-                done(result)
-                if len(results) % 64 == 0:
-                    gc.freeze()  # what has been extracted stays: spare the collector walking it again and again
+        # with a cache, files are looked up here first (a pool would read the jobs on a thread of its own)
+        for result in engine.map(extract, list(jobs()) if cache is not None else jobs()):
+            if result.error is None:
+                counts["extracted"] += len(result.documents)
+                counts["extracted_bytes"] += result.size
+                if cache is not None:
+                    keys[result.index] = cache.put(result) or ""
+            done(result)
+            if len(results) % 64 == 0:
+                gc.freeze()  # what has been extracted stays: spare the collector walking it again and again
     finally:
         gc.unfreeze()
         if own_engine:
@@ -243,14 +240,14 @@ def _merge(results, files, skipped, counts, started, engine, *, aliases, store, 
     }
     if store is not None:
         plan = result.store_plan = _plan_store(store, cache, manifest, existing, files, results, keys, seen, inputs_docs,
-                                               result.graph, aliases=aliases, prune=prune)
+                                               result, aliases=aliases, prune=prune)
         report["extraction"]["removed"] = plan.removed
         report["store"] = plan.summary()
     result.skipped = skipped
     return result
 
 
-def _plan_store(store, cache, manifest, existing, files, results, keys, seen, inputs_docs, g, *, aliases, prune):
+def _plan_store(store, cache, manifest, existing, files, results, keys, seen, inputs_docs, built, *, aliases, prune):
     """How the store changes: the graph of every document it will hold, compared with what it holds."""
     from .corpus import plan_store
 
@@ -269,9 +266,11 @@ def _plan_store(store, cache, manifest, existing, files, results, keys, seen, in
         shas.add(old.sha256)
         kept_docs.extend(old.documents)
         kept += len(old.documents)
-    if kept_docs:
+    if kept_docs:  # the store also keeps documents of files this build did not read
         merged, _ = resolve_corpus(inputs_docs + kept_docs, aliases=aliases)
         g = graph_to_rdf(to_networkx(merged))
+    else:
+        g = built.graph
     return plan_store(store, g, manifest, inputs, documents=len(inputs_docs) + kept, removed=removed, kept=kept,
                       prune=prune, existing_graphs=existing)
 

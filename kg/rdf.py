@@ -86,8 +86,15 @@ def _zh_lit(text: str) -> Lit:
     return Lit(text, "zh")
 
 
-def _z(name: str) -> str:
-    return str(ZKG._NS) + name
+class _Terms(dict):
+    """IRIs of the ontology's terms by local name, each made once: ``_Z["evidence"]``."""
+
+    def __missing__(self, name: str) -> str:
+        iri = self[name] = str(ZKG._NS) + name
+        return iri
+
+
+_Z = _Terms()
 
 
 def statements(G: nx.MultiDiGraph) -> Iterator[Statement]:
@@ -108,9 +115,9 @@ def statements(G: nx.MultiDiGraph) -> Iterator[Statement]:
     """
     from .lexicon import platform_type
 
-    doc_cls, prov_entity, ev_cls, ind_cls = _z("Document"), str(PROV.Entity), _z("Evidence"), _z("Indicator")
-    fixed = {"wasDerivedFrom": str(PROV.wasDerivedFrom), "evidence": _z("evidence"), "hasIndicator": _z("hasIndicator")}
-    mentions_p, platform_p = _z("mentions"), _z("platformType")
+    doc_cls, prov_entity, ev_cls, ind_cls = _Z["Document"], str(PROV.Entity), _Z["Evidence"], _Z["Indicator"]
+    fixed = {"wasDerivedFrom": str(PROV.wasDerivedFrom), "evidence": _Z["evidence"], "hasIndicator": _Z["hasIndicator"]}
+    mentions_p, platform_p = _Z["mentions"], _Z["platformType"]
     statement_cls, subject_p, predicate_p, object_p = str(RDF.Statement), str(RDF.subject), str(RDF.predicate), str(RDF.object)
     nodes = G.nodes
     # which documents mention each entity (through its evidence), and the reified statements of relations
@@ -123,7 +130,7 @@ def statements(G: nx.MultiDiGraph) -> Iterator[Statement]:
                 mentioned.setdefault(doc_of[o], set()).add(s)
         elif key not in fixed:
             for ev in data.get("evidence", ()):
-                reified[statement_iri(s, key, o, ev)] = (s, _z(key), o, ev)
+                reified[statement_iri(s, key, o, ev)] = (s, _Z[key], o, ev)
     # subjects in the order of "<iri>": an IRI that is a prefix of another sorts by the ">" after it
     for _, iri in sorted([(f"{n}>", n) for n in nodes] + [(f"{st}>", st) for st in reified]):
         if iri in reified:
@@ -143,21 +150,21 @@ def statements(G: nx.MultiDiGraph) -> Iterator[Statement]:
             yield iri, str(DCTERMS.source), Lit(data["source"])
             if data.get("date"):
                 yield iri, str(DCTERMS.date), _date_lit(data["date"])
-            yield iri, _z("sha256"), Lit(data["sha256"])
+            yield iri, _Z["sha256"], Lit(data["sha256"])
             if data.get("characters") is not None:
-                yield iri, _z("characters"), Lit(str(int(data["characters"])), None, _INTEGER)
+                yield iri, _Z["characters"], Lit(str(int(data["characters"])), None, _INTEGER)
             for entity in sorted(mentioned.get(iri, ())):
                 yield iri, mentions_p, entity
         elif kind == "evidence":
             yield iri, _TYPE, ev_cls
             yield iri, _TYPE, prov_entity
-            yield iri, _z("text"), _zh_lit(data["text"])
-            yield iri, _z("start"), Lit(str(int(data["start"])), None, _INTEGER)
-            yield iri, _z("end"), Lit(str(int(data["end"])), None, _INTEGER)
+            yield iri, _Z["text"], _zh_lit(data["text"])
+            yield iri, _Z["start"], Lit(str(int(data["start"])), None, _INTEGER)
+            yield iri, _Z["end"], Lit(str(int(data["end"])), None, _INTEGER)
         elif kind == "entity":
-            yield iri, _TYPE, _z(data["cls"])
+            yield iri, _TYPE, _Z[data["cls"]]
             for extra in data.get("extra_classes", ()):
-                yield iri, _TYPE, _z(extra)
+                yield iri, _TYPE, _Z[extra]
             yield iri, _LABEL, _zh_lit(data["label"])
             for alias in data.get("aliases", ()):
                 yield iri, _ALT, _zh_lit(alias)
@@ -165,17 +172,17 @@ def statements(G: nx.MultiDiGraph) -> Iterator[Statement]:
                 yield iri, platform_p, Lit(platform_type(data["label"]))
         elif kind == "indicator":
             yield iri, _TYPE, ind_cls
-            yield iri, _z("measure"), _zh_lit(data["measure"])
-            yield iri, _z("value"), Lit(_decimal_lexical(data["value"]), None, str(XSD.decimal))
-            yield iri, _z("unit"), _zh_lit(data["unit"])
-            yield iri, _z("rawText"), _zh_lit(data["raw_text"])
+            yield iri, _Z["measure"], _zh_lit(data["measure"])
+            yield iri, _Z["value"], Lit(_decimal_lexical(data["value"]), None, str(XSD.decimal))
+            yield iri, _Z["unit"], _zh_lit(data["unit"])
+            yield iri, _Z["rawText"], _zh_lit(data["raw_text"])
             if data.get("qualifier"):
-                yield iri, _z("qualifier"), Lit(data["qualifier"])
+                yield iri, _Z["qualifier"], Lit(data["qualifier"])
             if data.get("period"):
-                yield iri, _z("period"), _period_lit(data["period"])
+                yield iri, _Z["period"], _period_lit(data["period"])
         for o, keys in G.succ[iri].items():
             for key in keys:
-                yield iri, fixed.get(key) or _z(key), o
+                yield iri, fixed.get(key) or _Z[key], o
 
 
 def graph_to_rdf(G: nx.MultiDiGraph) -> Graph:
@@ -201,6 +208,9 @@ _NT_ESCAPES.update({ord("\\"): "\\\\", ord('"'): '\\"', ord("\n"): "\\n", ord("\
                     ord("\b"): "\\b", ord("\f"): "\\f"})
 
 
+_STRING = str(XSD.string)
+
+
 def nt_term(x: str | Lit) -> str:
     r"""A term in N-Triples: ``<iri>`` or a quoted literal.
 
@@ -213,9 +223,6 @@ def nt_term(x: str | Lit) -> str:
     if x.lang:
         return f"{text}@{x.lang}"
     return f"{text}^^<{x.datatype}>" if x.datatype and x.datatype != _STRING else text
-
-
-_STRING = str(XSD.string)
 
 
 def to_ntriples(G: nx.MultiDiGraph) -> NTriples:
