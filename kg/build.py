@@ -58,6 +58,11 @@ __all__ = ["Result", "Skipped", "build", "write_outputs", "write_store_update", 
 #: up to this many files, a build by one process keeps each document whole (sentences, words, mentions)
 KEEP_ALL_FILES = 50
 
+#: ``build(validate=None)`` checks graphs of up to this many triples against the shapes: pySHACL reads
+#: about 9,000 triples a second, five times slower than the build makes them, so a corpus is left to
+#: ``kg validate`` (or ``kg build --validate``)
+VALIDATE_MAX_TRIPLES = 100_000
+
 
 @dataclass
 class Result:
@@ -93,7 +98,7 @@ def build(
     *,
     date: str | None = None,
     progress: Callable[[int, int, Path], None] | None = None,
-    validate: bool = True,
+    validate: bool | None = None,
     aliases: dict[str, str] | None = None,
     part_chars: int = PART_CHARS,
     workers: int = 1,
@@ -105,8 +110,10 @@ def build(
 
     Documents with the same content (by SHA-256) are built once.
     ``progress(done, total, path)`` is called after each file. With
-    ``validate`` (the default) the graph is checked against the SHACL shapes
-    and ``report["validation"]`` says what was found (see :mod:`kg.validate`).
+    ``validate`` the graph is checked against the SHACL shapes and
+    ``report["validation"]`` says what was found (see :mod:`kg.validate`);
+    by default graphs of up to :data:`VALIDATE_MAX_TRIPLES` triples are, and
+    for a larger one ``report["validation"]["skipped"]`` says why not.
     Entities are merged across documents (:func:`kg.resolve.resolve_corpus`);
     ``aliases`` maps surface forms to the canonical names a user wants.
     Inputs that cannot be read are skipped (``Result.skipped``); texts longer
@@ -178,10 +185,14 @@ def build(
     with _without_cycle_collection():
         result = _merge(results, files, skipped, counts, started, engine, aliases=aliases, store=store, prune=prune,
                         cache=cache, manifest=manifest, existing=existing, keys=keys)
-    if validate:
+    triples = result.report["triples"]
+    if validate or (validate is None and triples <= VALIDATE_MAX_TRIPLES):
         from .validate import validate as shacl_validate
 
         result.report["validation"] = shacl_validate(result.graph).summary()
+    else:
+        result.report["validation"] = {"skipped": "not asked for" if validate is False else
+                                       f"{triples:,} triples, more than {VALIDATE_MAX_TRIPLES:,}"}
     return result
 
 

@@ -1,5 +1,6 @@
 """SHACL validation: the seed graph conforms, and each way of breaking a graph is reported by its own shape."""
 
+import importlib
 import subprocess
 import sys
 
@@ -7,8 +8,10 @@ import pytest
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import PROV, SKOS
 
+import kg
 from kg.validate import ValidationReport, shapes_graph, validate
 from kg.vocab import ZKG, ZKGR
+from tests.data import SEED
 
 ZONE = ZKGR["zone/萍乡经济技术开发区"]
 ENTERPRISE = ZKGR["enterprise/京东集团"]
@@ -240,3 +243,18 @@ def test_kg_validate_exit_codes(seed_result, tmp_path):
     for path in (garbage, tmp_path / "missing.ttl"):
         run = kg_cli("validate", path)
         assert run.returncode == 2 and run.stderr.startswith("kg: error:"), run.stderr
+
+
+def test_a_large_graph_is_left_to_kg_validate_unless_asked(monkeypatch):
+    monkeypatch.setattr(importlib.import_module("kg.build"), "VALIDATE_MAX_TRIPLES", 500)
+    skipped = kg.build([SEED]).report["validation"]
+    assert skipped == {"skipped": f"{kg.build([SEED], validate=False).report['triples']:,} triples, more than 500"}
+    assert kg.build([SEED], validate=True).report["validation"]["conforms"] is True
+    assert kg.build([SEED], validate=False).report["validation"] == {"skipped": "not asked for"}
+
+
+def test_kg_build_no_validate(tmp_path):
+    run = kg_cli("build", SEED, "-o", tmp_path, "--no-validate")
+    assert run.returncode == 0, run.stderr
+    assert f"not checked against the shapes (not asked for): run kg validate {tmp_path / 'graph.ttl'}" in run.stdout
+    assert "conforms" not in run.stdout
