@@ -213,7 +213,9 @@ class _Page:
     """Collects documents, evidence sentences and figures into shared tables referenced by index."""
 
     def __init__(self, G: nx.MultiDiGraph) -> None:
-        self.G = G
+        # the raw attribute and adjacency dicts: networkx's views cost more than the look-ups themselves
+        self.attrs: dict[str, dict] = dict(G.nodes(data=True))
+        self.succ: dict[str, dict[str, dict]] = dict(G.adjacency())
         self.documents: list[list[str]] = []
         self.evidence: list[list] = []
         self.figures: list[list] = []
@@ -223,36 +225,40 @@ class _Page:
 
     def document(self, iri: str) -> int:
         if iri not in self._doc_index:
-            d = self.G.nodes[iri]
+            d = self.attrs[iri]
             self._doc_index[iri] = len(self.documents)
             self.documents.append([str(d.get("title") or ""), str(d.get("source") or "")])
         return self._doc_index[iri]
 
     def sentence(self, iri: str) -> int:
-        if iri not in self._ev_index:
-            d = self.G.nodes[iri]
+        index = self._ev_index.get(iri)
+        if index is None:
+            d = self.attrs[iri]
             doc = -1
-            for _, target, key in self.G.out_edges(iri, keys=True):
-                if key == "wasDerivedFrom" and self.G.nodes[target].get("kind") == "document":
+            for target, keys in self.succ[iri].items():
+                if "wasDerivedFrom" in keys and self.attrs[target].get("kind") == "document":
                     doc = self.document(target)
-            self._ev_index[iri] = len(self.evidence)
+            index = self._ev_index[iri] = len(self.evidence)
             self.evidence.append([str(d.get("text") or ""), doc, int(d.get("start") or 0)])
-        return self._ev_index[iri]
+        return index
 
     def evidence_of(self, iri: str) -> list[int]:
-        found = sorted({self.sentence(t) for _, t, k in self.G.out_edges(iri, keys=True)
-                        if k == "evidence" and self.G.nodes[t].get("kind") == "evidence"})
-        return sorted(found, key=lambda i: (self.evidence[i][1], self.evidence[i][2]))
+        attrs = self.attrs
+        found = {self.sentence(t) for t, keys in self.succ[iri].items()
+                 if "evidence" in keys and attrs[t].get("kind") == "evidence"}
+        evidence = self.evidence
+        return sorted(found, key=lambda i: (evidence[i][1], evidence[i][2], i))
 
     def figure(self, iri: str) -> int:
-        if iri not in self._fig_index:
-            d = self.G.nodes[iri]
+        index = self._fig_index.get(iri)
+        if index is None:
+            d = self.attrs[iri]
             ev = self.evidence_of(iri)
-            self._fig_index[iri] = len(self.figures)
+            index = self._fig_index[iri] = len(self.figures)
             self.figures.append([str(d.get("measure") or ""), str(d.get("raw_text") or ""), _number(d.get("value")),
                                  str(d.get("unit") or ""), _QUALIFIER.get(str(d.get("qualifier") or ""), ""),
                                  str(d.get("period") or ""), ev[0] if ev else -1])
-        return self._fig_index[iri]
+        return index
 
 
 def _zones(n: int, adjacency: list[set[int]], zone_nodes: list[int]) -> list[int]:
@@ -391,13 +397,13 @@ def _layout(n: int, pairs: list[tuple[int, int]], zone: list[int]) -> list[tuple
     return positions
 
 
-def _select(G: nx.MultiDiGraph, shown: list[str], degree: Counter, figures: Counter, max_nodes: int | None,
+def _select(attrs: dict[str, dict], shown: list[str], degree: Counter, figures: Counter, max_nodes: int | None,
             subject_of: dict[str, str]) -> tuple[list[str], list[LeftOut]]:
     """The ``max_nodes`` best-connected nodes (ties: more figures, zones first), and the rest, most connected first."""
     if max_nodes is None or len(shown) <= max_nodes:
         return shown, []
-    ranked = sorted(shown, key=lambda v: (-degree[v], -figures[v], G.nodes[v].get("kind") != "entity",
-                                          G.nodes[v].get("cls") != "DevelopmentZone", str(G.nodes[v].get("label", "")), v))
+    ranked = sorted(shown, key=lambda v: (-degree[v], -figures[v], attrs[v].get("kind") != "entity",
+                                          attrs[v].get("cls") != "DevelopmentZone", str(attrs[v].get("label", "")), v))
     kept: set[str] = set()
     for v in ranked:
         if len(kept) >= max_nodes:
@@ -405,17 +411,15 @@ def _select(G: nx.MultiDiGraph, shown: list[str], degree: Counter, figures: Coun
         if v in subject_of and subject_of[v] not in kept:
             continue
         kept.add(v)
-    left = [LeftOut(v, _node_label(G, v), _node_class(G, v), degree[v]) for v in ranked if v not in kept]
+    left = [LeftOut(v, _node_label(attrs[v], v), _node_class(attrs[v]), degree[v]) for v in ranked if v not in kept]
     return [v for v in shown if v in kept], left
 
 
-def _node_class(G: nx.MultiDiGraph, v: str) -> str:
-    d = G.nodes[v]
+def _node_class(d: dict) -> str:
     return "Indicator" if d.get("kind") == "indicator" else str(d.get("cls") or "")
 
 
-def _node_label(G: nx.MultiDiGraph, v: str) -> str:
-    d = G.nodes[v]
+def _node_label(d: dict, v: str) -> str:
     if d.get("kind") == "indicator":
         return f"{d.get('measure') or ''} {d.get('raw_text') or _number(d.get('value'))}".strip()
     return str(d.get("label") or v.rsplit("/", 1)[-1])
@@ -423,14 +427,16 @@ def _node_label(G: nx.MultiDiGraph, v: str) -> str:
 
 def _page_data(G: nx.MultiDiGraph, *, indicators: str, max_nodes: int | None,
                layout: str) -> tuple[dict, list[LeftOut], int, str]:
-    entities = sorted(v for v, d in G.nodes(data=True) if d.get("kind") == "entity")
+    page = _Page(G)
+    attrs = page.attrs
+    entities = sorted(v for v, d in attrs.items() if d.get("kind") == "entity")
     entity_set = set(entities)
     rel_edges = sorted((s, o, k) for s, o, k in G.edges(keys=True)
                        if k in RELATION_PREDICATES and s in entity_set and o in entity_set)
     subject_of: dict[str, str] = {}
     figure_edges: list[tuple[str, str]] = []
     for s, o, k in G.edges(keys=True):
-        if k == "hasIndicator" and s in entity_set and G.nodes[o].get("kind") == "indicator":
+        if k == "hasIndicator" and s in entity_set and attrs[o].get("kind") == "indicator":
             subject_of.setdefault(o, s)
             figure_edges.append((s, o))
     figure_edges.sort()
@@ -440,11 +446,10 @@ def _page_data(G: nx.MultiDiGraph, *, indicators: str, max_nodes: int | None,
     for s, o, _ in drawn_edges:
         degree[s] += 1
         degree[o] += 1
-    shown, left_out = _select(G, shown, degree, Counter(s for s, _ in figure_edges), max_nodes, subject_of)
+    shown, left_out = _select(attrs, shown, degree, Counter(s for s, _ in figure_edges), max_nodes, subject_of)
     index = {v: i for i, v in enumerate(shown)}
     kept_edges = [(s, o, k) for s, o, k in drawn_edges if s in index and o in index]
 
-    page = _Page(G)
     rel_label = relation_labels()
     cls_label = class_labels()
     adjacency: list[set[int]] = [set() for _ in shown]
@@ -453,9 +458,9 @@ def _page_data(G: nx.MultiDiGraph, *, indicators: str, max_nodes: int | None,
         a, b = index[s], index[o]
         adjacency[a].add(b)
         adjacency[b].add(a)
-        ev = [page.sentence(e) for e in G.edges[s, o, k].get("evidence", ()) if e in G] if k != "hasIndicator" else []
+        ev = [page.sentence(e) for e in page.succ[s][o][k].get("evidence", ()) if e in attrs] if k != "hasIndicator" else []
         edges.append([a, b, k, sorted(set(ev))])
-    zone_nodes = sorted((index[v] for v in shown if G.nodes[v].get("cls") == "DevelopmentZone"),
+    zone_nodes = sorted((index[v] for v in shown if attrs[v].get("cls") == "DevelopmentZone"),
                         key=lambda i: (-len(adjacency[i]), i))
     zone = _zones(len(shown), adjacency, zone_nodes)
     pairs = sorted({(min(a, b), max(a, b)) for a, b, _, _ in edges if a != b})
@@ -468,9 +473,9 @@ def _page_data(G: nx.MultiDiGraph, *, indicators: str, max_nodes: int | None,
         figures_of.setdefault(s, []).append(o)
     nodes = []
     for i, v in enumerate(shown):
-        d = G.nodes[v]
-        cls = _node_class(G, v)
-        node: dict = {"id": i, "label": _node_label(G, v), "cls": cls, "value": degree[v], "zone": zone[i],
+        d = attrs[v]
+        cls = _node_class(d)
+        node: dict = {"id": i, "label": _node_label(d, v), "cls": cls, "value": degree[v], "zone": zone[i],
                       "x": positions[i][0], "y": positions[i][1]}
         if cls == "Indicator":
             node["figs"] = [page.figure(v)]
