@@ -119,18 +119,23 @@ def statements(G: nx.MultiDiGraph) -> Iterator[Statement]:
     fixed = {"wasDerivedFrom": str(PROV.wasDerivedFrom), "evidence": _Z["evidence"], "hasIndicator": _Z["hasIndicator"]}
     mentions_p, platform_p = _Z["mentions"], _Z["platformType"]
     statement_cls, subject_p, predicate_p, object_p = str(RDF.Statement), str(RDF.subject), str(RDF.predicate), str(RDF.object)
-    nodes = G.nodes
+    # networkx's own dicts (attributes; successor → key → edge data): its views cost more than the look-ups
+    nodes: dict[str, dict] = dict(G.nodes(data=True))
+    succ: dict[str, dict[str, dict[str, dict]]] = dict(G.adjacency())
     # which documents mention each entity (through its evidence), and the reified statements of relations
-    doc_of = {ev: doc for ev, doc, key in G.edges(keys=True) if key == "wasDerivedFrom"}
+    doc_of = {ev: doc for ev, nbrs in succ.items() for doc, keys in nbrs.items() if "wasDerivedFrom" in keys}
     mentioned: dict[str, set[str]] = {}
     reified: dict[str, tuple[str, str, str, str]] = {}
-    for s, o, key, data in G.edges(keys=True, data=True):
-        if key == "evidence":
-            if o in doc_of and nodes[s].get("kind") == "entity":
-                mentioned.setdefault(doc_of[o], set()).add(s)
-        elif key not in fixed:
-            for ev in data.get("evidence", ()):
-                reified[statement_iri(s, key, o, ev)] = (s, _Z[key], o, ev)
+    for s, nbrs in succ.items():
+        is_entity = nodes[s].get("kind") == "entity"
+        for o, keys in nbrs.items():
+            for key, data in keys.items():
+                if key == "evidence":
+                    if is_entity and o in doc_of:
+                        mentioned.setdefault(doc_of[o], set()).add(s)
+                elif key not in fixed:
+                    for ev in data.get("evidence", ()):
+                        reified[statement_iri(s, key, o, ev)] = (s, _Z[key], o, ev)
     # subjects in the order of "<iri>": an IRI that is a prefix of another sorts by the ">" after it
     for _, iri in sorted([(f"{n}>", n) for n in nodes] + [(f"{st}>", st) for st in reified]):
         if iri in reified:
@@ -180,7 +185,7 @@ def statements(G: nx.MultiDiGraph) -> Iterator[Statement]:
                 yield iri, _Z["qualifier"], Lit(data["qualifier"])
             if data.get("period"):
                 yield iri, _Z["period"], _period_lit(data["period"])
-        for o, keys in G.succ[iri].items():
+        for o, keys in succ[iri].items():
             for key in keys:
                 yield iri, fixed.get(key) or _Z[key], o
 
@@ -219,10 +224,16 @@ def nt_term(x: str | Lit) -> str:
     """
     if not isinstance(x, Lit):
         return f"<{x}>"
-    text = f'"{x.lexical.translate(_NT_ESCAPES)}"'
+    lexical = x.lexical
+    if _NEEDS_ESCAPE(lexical):
+        lexical = lexical.translate(_NT_ESCAPES)
     if x.lang:
-        return f"{text}@{x.lang}"
-    return f"{text}^^<{x.datatype}>" if x.datatype and x.datatype != _STRING else text
+        return f'"{lexical}"@{x.lang}'
+    return f'"{lexical}"^^<{x.datatype}>' if x.datatype and x.datatype != _STRING else f'"{lexical}"'
+
+
+# a search in C is much cheaper than str.translate, and nearly no literal needs escaping
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f\x7f\\"]').search
 
 
 def to_ntriples(G: nx.MultiDiGraph) -> NTriples:
@@ -234,15 +245,20 @@ def to_ntriples(G: nx.MultiDiGraph) -> NTriples:
     >>> len(to_ntriples(G)) == len(graph_to_rdf(G))
     True
     """
-    out: list[bytes] = []
+    chunks: list[bytes] = []
+    text: list[str] = []  # sorted lines of finished subjects, encoded a few thousand subjects at a time
     current, lines = None, []
     for s, p, o in statements(G):  # grouped by subject, in order: sort each subject's lines only
         if s != current:
-            out.append("".join(sorted(set(lines))).encode("utf-8"))
+            text.extend(sorted(set(lines)))
+            if len(text) > 50_000:
+                chunks.append("".join(text).encode("utf-8"))
+                text = []
             current, lines = s, []
         lines.append(f"<{s}> <{p}> <{o}> .\n" if type(o) is str else f"<{s}> <{p}> {nt_term(o)} .\n")
-    out.append("".join(sorted(set(lines))).encode("utf-8"))
-    return NTriples(b"".join(out))
+    text.extend(sorted(set(lines)))
+    chunks.append("".join(text).encode("utf-8"))
+    return NTriples(b"".join(chunks))
 
 
 class NTriples:
