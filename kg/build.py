@@ -44,7 +44,7 @@ from .files import write_files
 from .graph import to_networkx
 from .ingest import PART_CHARS, Skipped, find_articles
 from .model import Document
-from .parallel import Engine
+from .parallel import Engine, aside
 from .rdf import NTriples, graph_to_rdf, to_ntriples
 from .resolve import figure_conflicts, resolve_corpus
 from .serialise import DEFAULT_FORMATS, get_format, serialise
@@ -62,6 +62,10 @@ KEEP_ALL_FILES = 50
 #: about 9,000 triples a second, five times slower than the build makes them, so a corpus is left to
 #: ``kg validate`` (or ``kg build --validate``)
 VALIDATE_MAX_TRIPLES = 100_000
+
+#: N-Triples larger than this are turned into Turtle (and N-Triples files) in a forked copy of the
+#: process while it draws the view (see :func:`kg.parallel.aside`)
+ASIDE_BYTES = 16 * 2**20
 
 
 @dataclass
@@ -337,10 +341,21 @@ def _write_outputs(result: Result, out: Path, formats: Iterable[str]) -> dict[st
     from .view import render_html
 
     result.report["triples"] = len(result.ntriples)
+    formats = list(dict.fromkeys(formats))
+    streamed = [name for name in formats if get_format(name).streams]
+    made: dict[str, dict[str, str | bytes]] = {}
+    # Turtle and N-Triples are written by Oxigraph from the N-Triples; for a corpus, in a copy of this
+    # process while this one draws the view
+    with aside(_serialise_all, result.ntriples, streamed, fork=len(result.ntriples.data) > ASIDE_BYTES) as streams:
+        for name in formats:
+            if name not in streamed:
+                made[name] = serialise(result.graph, name)
+        html = render_html(result.nx_graph)
+        made.update(streams())
     files: dict[str, str | bytes] = {}
-    for name in dict.fromkeys(formats):
-        files.update(serialise(result.ntriples if get_format(name).streams else result.graph, name))
-    files["graph.html"] = render_html(result.nx_graph)
+    for name in formats:
+        files.update(made[name])
+    files["graph.html"] = html
     files["report.json"] = ""
     files["merges.csv"] = merges_csv(result.merges)
     result.report["files"] = sorted(files)
@@ -351,6 +366,10 @@ def _write_outputs(result: Result, out: Path, formats: Iterable[str]) -> dict[st
     paths = {name: out / name for name in files}
     write_files({paths[name]: data for name, data in files.items()})
     return paths
+
+
+def _serialise_all(nt: NTriples, formats: list[str]) -> dict[str, dict[str, str | bytes]]:
+    return {name: serialise(nt, name) for name in formats}
 
 
 def merges_csv(rows: list[dict]) -> str:

@@ -25,6 +25,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ from .model import Document
 from .pipeline import process
 
 __all__ = ["FileResult", "extract_file", "slim", "document_nquads", "Engine", "LocalEngine", "DaskEngine", "make_engine",
-           "default_workers", "ENGINES"]
+           "default_workers", "aside", "ENGINES"]
 
 #: The engines ``kg build --engine`` knows.
 ENGINES = ("local", "dask")
@@ -319,3 +320,73 @@ def write_document_nquads(docs: list[Document], folder: str | Path, engine: Engi
 
 def _indexed_nquads(i: int, doc: Document) -> tuple[int, bytes]:
     return i, document_nquads(doc)
+
+
+# --- one computation beside this process ---------------------------------------------------------
+
+
+@contextmanager
+def aside(fn: Callable[..., Any], *args: Any, fork: bool = True) -> Iterator[Callable[[], Any]]:
+    """Compute ``fn(*args)`` in a forked copy of this process while the ``with`` block goes on; the block
+    gets a function that waits for the value.
+
+    The copy shares this process's memory until one of them writes to it, so a large argument (the
+    N-Triples of a corpus) costs nothing to pass; the value comes back pickled through a pipe. Where
+    fork is not to be trusted (other systems than Linux, a daemonic process), or with ``fork=False``,
+    ``fn`` runs in this process when the value is asked for. An exception in the copy is raised where
+    the value is asked for; if the copy dies (killed, out of memory), the value is computed here. A copy
+    still running when the block ends is stopped.
+
+    >>> with aside(sorted, "萍乡经开区") as value:
+    ...     "".join(value())
+    '乡区开经萍'
+    """
+    import multiprocessing as mp
+
+    result: list[tuple[bool, Any]] = []
+    if not fork or sys.platform != "linux" or mp.current_process().daemon:
+        def inline() -> Any:
+            if not result:
+                result.append((True, fn(*args)))
+            return result[0][1]
+
+        yield inline
+        return
+    context = mp.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_aside_child, args=(send, fn, args), daemon=True)
+    child.start()
+    send.close()
+
+    def value() -> Any:
+        if not result:
+            try:
+                result.append(receive.recv())
+            except EOFError:  # the copy died before it answered
+                result.append((True, fn(*args)))
+        ok, got = result[0]
+        if not ok:
+            raise got
+        return got
+
+    try:
+        yield value
+    finally:
+        receive.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+
+
+def _aside_child(send: Any, fn: Callable[..., Any], args: tuple) -> None:
+    _worker_init()
+    try:
+        answer: tuple[bool, Any] = (True, fn(*args))
+    except BaseException as err:  # noqa: BLE001 — handed to the parent, which raises it
+        answer = (False, err)
+    try:
+        send.send(answer)
+    except Exception as err:  # an exception that cannot be pickled
+        send.send((False, RuntimeError(f"{type(err).__name__}: {err}")))
+    finally:
+        send.close()

@@ -1,0 +1,68 @@
+"""Work beside the main process: ``kg.parallel.aside`` and the outputs a build writes with it."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+
+import pytest
+
+from kg.build import build, write_outputs
+from kg.errors import GraphFileError
+from kg.parallel import aside
+from tests.corpus_sources import CORPUS
+
+build_module = importlib.import_module("kg.build")
+
+
+def _pid_and(text: str) -> tuple[int, str]:
+    return os.getpid(), "".join(sorted(text))
+
+
+def _fails(text: str) -> None:
+    raise GraphFileError(f"{text}: not a graph")
+
+
+def _dies(text: str) -> tuple[int, str]:
+    if os.getpid() != PARENT:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return os.getpid(), text
+
+
+PARENT = os.getpid()
+
+
+def test_the_value_is_made_in_another_process_while_this_one_goes_on():
+    with aside(_pid_and, "萍乡经开区") as value:
+        here = _pid_and("高新区")
+        pid, text = value()
+        assert value() == (pid, text)  # asked twice, made once
+    assert text == "乡区开经萍" and pid != os.getpid() and here[0] == os.getpid()
+
+
+def test_without_fork_the_value_is_made_here_when_asked_for():
+    with aside(_pid_and, "萍乡经开区", fork=False) as value:
+        assert value() == (os.getpid(), "乡区开经萍")
+
+
+def test_an_error_in_the_copy_is_raised_where_the_value_is_asked_for():
+    with aside(_fails, "a.ttl") as value, pytest.raises(GraphFileError, match="a.ttl: not a graph"):
+        value()
+
+
+def test_a_copy_that_dies_is_replaced_by_doing_the_work_here():
+    with aside(_dies, "经开区") as value:
+        assert value() == (os.getpid(), "经开区")
+
+
+def test_a_build_writes_the_same_files_with_and_without_the_copy(tmp_path, monkeypatch):
+    result = build([CORPUS], validate=False)
+    monkeypatch.setattr(build_module, "ASIDE_BYTES", 10**12)
+    inline = write_outputs(result, tmp_path / "inline", formats=["ttl", "nt", "csv"])
+    monkeypatch.setattr(build_module, "ASIDE_BYTES", 0)
+    forked = write_outputs(result, tmp_path / "forked", formats=["ttl", "nt", "csv"])
+    assert sorted(inline) == sorted(forked) and "graph.ttl" in forked
+    for name in inline:
+        if name != "report.json":
+            assert inline[name].read_bytes() == forked[name].read_bytes(), name
