@@ -19,13 +19,14 @@ The canonical label is the longest name; every other surface form is an alias.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter, defaultdict
 from dataclasses import replace
 
 from . import lexicon
 from .extract.entities import ANAPHORA, PRIORITY
-from .extract.text import LEGAL_HEADS, _strip_region, clean_name, company_core, is_short_name
+from .extract.text import LEGAL_HEADS, clean_name, company_core, is_short_name, short_name_brand
 from .model import Document, Entity, Mention, Relation
 
 __all__ = ["resolve_aliases", "resolve_corpus", "figure_conflicts", "zone_key", "context_zone", "main_zone", "MERGE_REASONS"]
@@ -276,22 +277,12 @@ def resolve_corpus(docs: list[Document], *, aliases: dict[str, str] | None = Non
                     uf.union(by_name[key], i)
                 else:
                     by_name[key] = i
-    # a short name shares its brand with the full name (see is_short_name): compare only names of one brand,
-    # and each distinct name once (nodes with the same name are one already), so that a corpus costs time
-    # in proportion to its company names, not to their square or to how often they are mentioned
-    first: dict[str, int] = {}
+    first: dict[str, int] = {}  # each distinct company name once: nodes with the same name are one already
     for i, (_, ent) in enumerate(nodes):
         if ent.cls == "Enterprise":
             for name in ent.names():
                 first.setdefault(name, i)
-    fulls: dict[str, list[str]] = defaultdict(list)
-    for name in sorted(first):
-        if name.endswith(LEGAL_HEADS):
-            fulls[company_core(name)[:2]].append(name)
-    for name in sorted(first):
-        for full in fulls.get(_strip_region(name)[:2], ()):
-            if is_short_name(name, full):
-                uf.union(first[name], first[full])
+    _union_short_names(first, uf)
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(nodes)):
         groups[uf.find(i)].append(i)
@@ -343,6 +334,36 @@ def resolve_corpus(docs: list[Document], *, aliases: dict[str, str] | None = Non
         out_docs.append(replace(doc, entities=list(entities.values()), relations=relations, indicators=indicators,
                                 links=links))
     return out_docs, rows
+
+
+def _union_short_names(first: dict[str, int], uf: _UnionFind) -> None:
+    """Join each company name with the full names it is a short name of (:func:`is_short_name`).
+
+    A name is a short name of every full name of its brand that is longer than it, so within one brand
+    the full names longer than a name are the first ones by length, and joining it to the longest and
+    those to each other gives the same groups as comparing every pair, in time linear in the names.
+    """
+    fulls: dict[str, list[str]] = defaultdict(list)  # brand → full names, longest first
+    for name in sorted(first):
+        core = company_core(name)
+        if name.endswith(LEGAL_HEADS) and len(core) >= 2:
+            fulls[core[:2]].append(name)
+    lengths = {}
+    for brand, names in fulls.items():
+        names.sort(key=len, reverse=True)
+        lengths[brand] = [-len(n) for n in names]
+    joined: dict[str, int] = {}  # brand → how many of its longest full names are joined already
+    for name in sorted(first):
+        brand = short_name_brand(name)
+        if brand not in fulls:
+            continue
+        longer = bisect.bisect_left(lengths[brand], -len(name))
+        if longer:
+            names = fulls[brand]
+            uf.union(first[name], first[names[0]])
+            for j in range(joined.get(brand, 1), longer):
+                uf.union(first[names[j - 1]], first[names[j]])
+            joined[brand] = max(joined.get(brand, 1), longer)
 
 
 def _renamed(r: Relation, remap: dict[str, str]) -> Relation:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
@@ -367,20 +369,48 @@ def test_kg_build_store_says_what_it_extracted_and_reused(tmp_path):
 
 
 def test_companies_compared_by_brand_merge_as_comparing_every_pair(monkeypatch):
-    """resolve_corpus compares a short name only with the full names of its brand (linear, not quadratic in
-    the companies of a corpus); with the index switched off, every pair is compared: the same merges."""
+    """resolve_corpus joins short and full company names in time linear in the names (one chain per brand);
+    comparing every pair of names with is_short_name instead gives the same merges."""
     import kg.resolve as resolve
+    from kg.extract.text import LEGAL_HEADS, is_short_name
     from kg.pipeline import process_text
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
     from corpus_speed import article
 
+    def every_pair(first, uf):
+        for name in first:
+            for full in first:
+                if full.endswith(LEGAL_HEADS) and is_short_name(name, full):
+                    uf.union(first[name], first[full])
+
     docs = [process_text(article(i)[1], source=f"a{i}.txt") for i in range(40)]
     docs += [process_text(text, source=name) for name, (_, _, text) in ARTICLES.items() if name.endswith(".txt")]
     fast_docs, fast_rows = resolve.resolve_corpus(docs)
-    monkeypatch.setattr(resolve, "_strip_region", lambda name: "")
-    monkeypatch.setattr(resolve, "company_core", lambda name: "")
+    monkeypatch.setattr(resolve, "_union_short_names", every_pair)
     slow_docs, slow_rows = resolve.resolve_corpus(docs)
     assert fast_rows == slow_rows
     assert [[e.key for e in d.entities] for d in fast_docs] == [[e.key for e in d.entities] for d in slow_docs]
     assert sum(r["reason"].startswith("short name of a company") for r in fast_rows) > 20
+
+
+_BRANDS = ["恒丰", "华星", "瑞丰"]
+_NAMES = sorted({f"{region}{brand}{trade}{head}" for region in ("", "赣州", "江西")
+                 for brand in _BRANDS for trade in ("", "包装", "包装印务", "新材料科技")
+                 for head in ("", "公司", "集团", "有限公司", "股份有限公司")} - {""})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_NAMES), min_size=1, max_size=25, unique=True))
+def test_short_names_join_full_names_as_comparing_every_pair_would(names):
+    from kg.extract.text import LEGAL_HEADS, is_short_name
+    from kg.resolve import _union_short_names, _UnionFind
+
+    first = {name: i for i, name in enumerate(names)}
+    fast, slow = _UnionFind(len(names)), _UnionFind(len(names))
+    _union_short_names(first, fast)
+    for name in names:
+        for full in names:
+            if full.endswith(LEGAL_HEADS) and is_short_name(name, full):
+                slow.union(first[name], first[full])
+    assert [fast.find(i) for i in range(len(names))] == [slow.find(i) for i in range(len(names))]

@@ -30,6 +30,7 @@ __all__ = [
     "clean_name",
     "company_core",
     "is_short_name",
+    "short_name_brand",
     "LEGAL_HEADS",
     "NUMERAL",
     "STOP_CHARS",
@@ -290,13 +291,24 @@ def is_short_name(short: str, full: str) -> bool:
     if short == full or len(short) >= len(full):
         return False
     core = company_core(full)
+    brand = short_name_brand(short)
+    return brand is not None and len(core) >= 2 and brand == core[:2]
+
+
+@lru_cache(maxsize=65536)
+def short_name_brand(short: str) -> str | None:
+    """The brand ``short`` would share with the full names it is a short name of (see :func:`is_short_name`):
+    its first two characters without the region; ``None`` when it cannot be a short name.
+
+    >>> short_name_brand("赣州恒丰包装"), short_name_brand("华星公司"), short_name_brand("科技")
+    ('恒丰', '华星', None)
+    """
     short_core = _strip_region(short)
     for suffix in ("公司", "集团"):
         if short_core.endswith(suffix) and len(short_core) > len(suffix) + 1:
             short_core = short_core[: -len(suffix)]
     brand = short_core[:2]
-    return (len(core) >= 2 and len(short_core) >= 2 and brand == core[:2] and len(short_core) <= 8
-            and brand not in lexicon.generic_words())
+    return brand if 2 <= len(short_core) <= 8 and brand not in lexicon.generic_words() else None
 
 
 @lru_cache(maxsize=4)
