@@ -24,6 +24,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 import networkx as nx
 
@@ -68,6 +69,7 @@ INSTANCE_NAMESPACES: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=1 << 16)
 def entity_iri(cls: str, label: str) -> str:
     """IRI of the entity of class ``cls`` whose canonical label is ``label``."""
     return f"{ZKGR_IRI}{class_segment(cls)}/{_iri_segment(label)}"
