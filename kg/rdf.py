@@ -246,17 +246,19 @@ def to_ntriples(G: nx.MultiDiGraph) -> NTriples:
     True
     """
     chunks: list[bytes] = []
-    text: list[str] = []  # sorted lines of finished subjects, encoded a few thousand subjects at a time
-    current, lines = None, []
+    text: list[str] = []  # the lines of finished subjects, encoded a few thousand subjects at a time
+    current, head, rests = None, "", []
     for s, p, o in statements(G):  # grouped by subject, in order: sort each subject's lines only
         if s != current:
-            text.extend(sorted(set(lines)))
-            if len(text) > 50_000:
+            if rests:  # the lines of one subject differ after "<subject> ": sort and join what follows
+                text.append(head + head.join(sorted(set(rests))))
+            if len(text) > 5_000:
                 chunks.append("".join(text).encode("utf-8"))
                 text = []
-            current, lines = s, []
-        lines.append(f"<{s}> <{p}> <{o}> .\n" if type(o) is str else f"<{s}> <{p}> {nt_term(o)} .\n")
-    text.extend(sorted(set(lines)))
+            current, head, rests = s, f"<{s}> ", []
+        rests.append(f"<{p}> <{o}> .\n" if type(o) is str else f"<{p}> {nt_term(o)} .\n")
+    if rests:
+        text.append(head + head.join(sorted(set(rests))))
     chunks.append("".join(text).encode("utf-8"))
     return NTriples(b"".join(chunks))
 
