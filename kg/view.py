@@ -431,14 +431,20 @@ def _page_data(G: nx.MultiDiGraph, *, indicators: str, max_nodes: int | None,
     attrs = page.attrs
     entities = sorted(v for v, d in attrs.items() if d.get("kind") == "entity")
     entity_set = set(entities)
-    rel_edges = sorted((s, o, k) for s, o, k in G.edges(keys=True)
-                       if k in RELATION_PREDICATES and s in entity_set and o in entity_set)
+    rel_edges: list[tuple[str, str, str]] = []
     subject_of: dict[str, str] = {}
     figure_edges: list[tuple[str, str]] = []
-    for s, o, k in G.edges(keys=True):
-        if k == "hasIndicator" and s in entity_set and attrs[o].get("kind") == "indicator":
-            subject_of.setdefault(o, s)
-            figure_edges.append((s, o))
+    for s, nbrs in page.succ.items():
+        if s not in entity_set:
+            continue
+        for o, keys in nbrs.items():
+            for k in keys:
+                if k in RELATION_PREDICATES and o in entity_set:
+                    rel_edges.append((s, o, k))
+                elif k == "hasIndicator" and attrs[o].get("kind") == "indicator":
+                    subject_of.setdefault(o, s)
+                    figure_edges.append((s, o))
+    rel_edges.sort()
     figure_edges.sort()
     shown = entities + (sorted(subject_of) if indicators == "nodes" else [])
     drawn_edges = rel_edges + ([(s, o, "hasIndicator") for s, o in figure_edges] if indicators == "nodes" else [])
