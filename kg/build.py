@@ -344,25 +344,26 @@ def _write_outputs(result: Result, out: Path, formats: Iterable[str]) -> dict[st
     formats = list(dict.fromkeys(formats))
     streamed = [name for name in formats if get_format(name).streams]
     made: dict[str, dict[str, str | bytes]] = {}
+    names = [file for name in formats for file in get_format(name).files] + ["graph.html", "report.json", "merges.csv"]
+    result.report["files"] = sorted(names)
+    report = dict(result.report)
+    report.pop("seconds", None)
+    report["seconds"] = result.report["seconds"]
     # Turtle and N-Triples are written by Oxigraph from the N-Triples; for a corpus, in a copy of this
-    # process while this one draws the view
+    # process while this one makes the other files
     with aside(_serialise_all, result.ntriples, streamed, fork=len(result.ntriples.data) > ASIDE_BYTES) as streams:
         for name in formats:
             if name not in streamed:
                 made[name] = serialise(result.graph, name)
-        html = render_html(result.nx_graph)
+        made["graph.html"] = {"graph.html": render_html(result.nx_graph)}
+        made["merges.csv"] = {"merges.csv": merges_csv(result.merges)}
+        made["report.json"] = {"report.json": json.dumps(report, ensure_ascii=False, indent=2) + "\n"}
         made.update(streams())
     files: dict[str, str | bytes] = {}
-    for name in formats:
+    for name in [*formats, "graph.html", "report.json", "merges.csv"]:
         files.update(made[name])
-    files["graph.html"] = html
-    files["report.json"] = ""
-    files["merges.csv"] = merges_csv(result.merges)
-    result.report["files"] = sorted(files)
-    report = dict(result.report)
-    report.pop("seconds", None)
-    report["seconds"] = result.report["seconds"]
-    files["report.json"] = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+    if sorted(files) != result.report["files"]:
+        raise RuntimeError(f"files made {sorted(files)} are not those announced {result.report['files']}")
     paths = {name: out / name for name in files}
     write_files({paths[name]: data for name, data in files.items()})
     return paths
