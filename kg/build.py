@@ -283,10 +283,10 @@ def _plan_store(store, cache, manifest, existing, files, results, keys, seen, in
         kept += len(old.documents)
     if kept_docs:  # the store also keeps documents of files this build did not read
         merged, _ = resolve_corpus(inputs_docs + kept_docs, aliases=aliases)
-        g = graph_to_rdf(to_networkx(merged))
+        G = to_networkx(merged)
     else:
-        g = built.graph
-    return plan_store(store, g, manifest, inputs, documents=len(inputs_docs) + kept, removed=removed, kept=kept,
+        G = built.nx_graph
+    return plan_store(store, G, manifest, inputs, documents=len(inputs_docs) + kept, removed=removed, kept=kept,
                       prune=prune, existing_graphs=existing)
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -35,8 +35,8 @@ from .errors import GraphFileError, OutputError, QueryError
 from .query import PREFIXES, Bindings, Source, Table, inject_values, make_literal, refuse_remote, syntax_error
 from .vocab import ZKG, ZKGR
 
-__all__ = ["StoreSource", "write_store", "open_for_writing", "split_by_document", "load_into_memory", "SHARED_GRAPH",
-           "new_graph_from_turtle"]
+__all__ = ["StoreSource", "write_store", "open_for_writing", "split_by_document", "split_statements", "load_into_memory",
+           "SHARED_GRAPH", "new_graph_from_turtle"]
 
 #: The named graph for triples that belong to no document (pushed and stored like a document's).
 SHARED_GRAPH = str(ZKGR) + "graph/shared"
@@ -58,34 +58,61 @@ def split_by_document(g: Graph) -> dict[str | None, list[tuple]]:
     anything that comes from no document: stored that way, a triple is never in two graphs unless two
     documents state the same relation.
     """
-    doc_of: dict = {}
-    for ev, doc in g.subject_objects(PROV.wasDerivedFrom):
-        doc_of[ev] = doc
-    for doc in g.subjects(RDF.type, ZKG.Document):
-        doc_of[doc] = doc
-    local: dict = defaultdict(set)  # the document's own nodes
-    for node, ev in g.subject_objects(ZKG.evidence):
-        if ev in doc_of and ((node, RDF.type, RDF.Statement) in g or (node, RDF.type, ZKG.Indicator) in g):
+    triples = list(g)
+    plain = [(str(s), str(p), o if isinstance(o, Literal) else str(o)) for s, p, o in triples]
+    return {doc: [triples[i] for i in found] for doc, found in split_statements(plain).items()}
+
+
+_DERIVED, _TYPE, _EVIDENCE, _HAS_INDICATOR = str(PROV.wasDerivedFrom), str(RDF.type), str(ZKG.evidence), str(ZKG.hasIndicator)
+_DOCUMENT, _STATEMENT, _INDICATOR = str(ZKG.Document), str(RDF.Statement), str(ZKG.Indicator)
+_PARTS = {str(RDF.subject): 0, str(RDF.predicate): 1, str(RDF.object): 2}
+
+
+def split_statements(triples: Sequence[tuple]) -> dict[str | None, list[int]]:
+    """Where each triple goes, as :func:`split_by_document` says: document IRI (``None``: shared) → the
+    positions of its triples. IRIs are plain strings, literals anything else (:class:`kg.rdf.Lit`)."""
+    doc_of: dict[str, str] = {}
+    typed: set[str] = set()  # statements and indicators
+    statements: set[str] = set()
+    statement_parts: dict[str, list] = {}
+    links = []
+    for s, p, o in triples:
+        if p == _DERIVED:
+            doc_of[s] = o
+        elif p == _TYPE:
+            if o == _DOCUMENT:
+                doc_of[s] = s
+            elif o == _STATEMENT or o == _INDICATOR:
+                typed.add(s)
+                if o == _STATEMENT:
+                    statements.add(s)
+        elif p == _EVIDENCE:
+            links.append((s, o))
+        elif p in _PARTS:
+            statement_parts.setdefault(s, [None, None, None])[_PARTS[p]] = o
+    local: dict[str, set[str]] = defaultdict(set)  # the document's own nodes
+    for node, ev in links:
+        if ev in doc_of and node in typed:
             local[node].add(doc_of[ev])
     for node, doc in doc_of.items():
         local[node].add(doc)
-    asserted: dict = defaultdict(set)
-    for st in g.subjects(RDF.type, RDF.Statement):
-        s, p, o = g.value(st, RDF.subject), g.value(st, RDF.predicate), g.value(st, RDF.object)
-        asserted[(s, p, o)] |= local.get(st, set())
-    out: dict[str | None, list[tuple]] = defaultdict(list)
-    for triple in g:
+    asserted: dict[tuple, set[str]] = defaultdict(set)
+    for st in statements:
+        asserted[tuple(statement_parts.get(st, (None, None, None)))] |= local.get(st, set())
+    out: dict[str | None, list[int]] = defaultdict(list)
+    no_docs: set[str] = set()
+    for i, triple in enumerate(triples):
         s, p, o = triple
         if s in local:
             docs = local[s]
-        elif p in (ZKG.evidence, ZKG.hasIndicator):
-            docs = local.get(o, set())
+        elif p == _EVIDENCE or p == _HAS_INDICATOR:
+            docs = local.get(o, no_docs)
         else:
-            docs = asserted.get(triple, set())
+            docs = asserted.get(triple, no_docs)
         if not docs:
-            out[None].append(triple)
+            out[None].append(i)
         for doc in docs:
-            out[str(doc)].append(triple)
+            out[doc].append(i)
     return dict(out)
 
 

@@ -414,3 +414,20 @@ def test_short_names_join_full_names_as_comparing_every_pair_would(names):
             if full.endswith(LEGAL_HEADS) and is_short_name(name, full):
                 slow.union(first[name], first[full])
     assert [fast.find(i) for i in range(len(names))] == [slow.find(i) for i in range(len(names))]
+
+
+def test_the_store_lines_of_a_build_are_those_of_its_rdflib_graph_split_by_document(corpus_result):
+    """kg build --store splits the statements of the networkx graph; kg push splits an rdflib graph: the same."""
+    from kg.corpus import graph_lines
+    from kg.store import SHARED_GRAPH, split_by_document
+
+    def term(x) -> str:
+        if isinstance(x, Literal):
+            return str(ox.Literal(str(x), language=x.language, datatype=ox.NamedNode(str(x.datatype)) if x.datatype else None))
+        return str(ox.NamedNode(str(x)))
+
+    expected = {doc or SHARED_GRAPH: sorted(f"{term(s)} {term(p)} {term(o)} ." for s, p, o in triples)
+                for doc, triples in split_by_document(corpus_result.graph).items()}
+    lines = graph_lines(corpus_result.nx_graph)
+    assert lines == expected
+    assert len(lines) == len(corpus_result.documents) + 1 and sum(map(len, lines.values())) >= len(corpus_result.graph)
