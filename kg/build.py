@@ -168,7 +168,10 @@ def build(
                     continue
             yield (i, str(path))
 
-    extract = functools.partial(extract_file, date=date, part_chars=part_chars, keep_all=keep_all)
+    # local workers write their results into the cache themselves (on a cluster the store may not be theirs)
+    cached_by_workers = cache is not None and engine.name == "local"
+    extract = functools.partial(extract_file, date=date, part_chars=part_chars, keep_all=keep_all,
+                                cache=cache if cached_by_workers else None)
     extraction_started = time.perf_counter()
     try:
         # with a cache, files are looked up here first (a pool would read the jobs on a thread of its own)
@@ -177,7 +180,7 @@ def build(
                 counts["extracted"] += len(result.documents)
                 counts["extracted_bytes"] += result.size
                 if cache is not None:
-                    keys[result.index] = cache.put(result) or ""
+                    keys[result.index] = (result.cache_key if cached_by_workers else cache.put(result)) or ""
             done(result)
             if len(results) % 64 == 0:
                 gc.freeze()  # what has been extracted stays: spare the collector walking it again and again

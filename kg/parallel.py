@@ -73,6 +73,8 @@ class FileResult:
     #: the error class, message and detail of a file that could not be read
     error: tuple[type, str, str | None] | None = None
     seconds: float = 0.0
+    #: the key under which the worker stored the result in the build's extraction cache
+    cache_key: str | None = None
 
     @property
     def skipped(self) -> Skipped | None:
@@ -84,12 +86,13 @@ class FileResult:
 
 
 def extract_file(index: int, path: str, *, date: str | None = None, part_chars: int = PART_CHARS,
-                 keep_all: bool = False) -> FileResult:
+                 keep_all: bool = False, cache: Any = None) -> FileResult:
     """Read and extract one article file: the pure function every engine runs.
 
     A file that cannot be read gives a result with ``error`` set (never an exception), so one bad file
     never stops a build. ``keep_all`` keeps everything extraction made (sentences, tokens, mentions) for
-    a file read in one part; otherwise documents are :func:`slim`.
+    a file read in one part; otherwise documents are :func:`slim`. With ``cache`` (a
+    :class:`kg.corpus.ExtractionCache`) the result is also stored there, by the worker that made it.
     """
     started = time.perf_counter()
     try:
@@ -99,8 +102,11 @@ def extract_file(index: int, path: str, *, date: str | None = None, part_chars: 
             doc = process(raw, date=date)
             sentences[doc.id] = len(doc.sentences)
             docs.append(doc if keep_all and article.parts == 1 else slim(doc))
-        return FileResult(index, str(path), article.sha256, article.size, docs, sentences,
-                          seconds=time.perf_counter() - started)
+        result = FileResult(index, str(path), article.sha256, article.size, docs, sentences,
+                            seconds=time.perf_counter() - started)
+        if cache is not None:
+            result.cache_key = cache.put(result)
+        return result
     except InputError as err:
         problem = err if os.path.lexists(path) else InputError(f"{path}: no such file (removed since it was listed?)")
         cls = type(problem) if getattr(errors, type(problem).__name__, None) is type(problem) else InputError
