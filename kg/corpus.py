@@ -228,7 +228,8 @@ def plan_store(store: str | Path, G: nx.MultiDiGraph, manifest: Manifest, inputs
 
 
 def update_store(plan: StorePlan) -> dict[str, int]:
-    """Carry out ``plan`` in one transaction (one SPARQL update); then complete the manifest.
+    """Carry out ``plan`` in one transaction (one SPARQL update), or when it writes more than
+    :data:`BULK_LOAD_TRIPLES` triples, by dropping graphs and bulk-loading; then complete the manifest.
 
     The manifest is marked pending first, so a build killed during the write is followed by a full rewrite.
     Returns the triples written per graph.
@@ -242,14 +243,18 @@ def update_store(plan: StorePlan) -> dict[str, int]:
             import pyoxigraph as ox
 
             pending.save(plan.path)
-            # the graphs go, then their new triples come, each step a transaction (a load is much faster than
-            # an INSERT DATA update), or for many triples a bulk load, five times faster again but not atomic;
-            # a write stopped between or during them leaves the manifest pending: the next build rewrites it all
-            store.update(" ;\n".join(f"DROP SILENT GRAPH <{name}>" for name in [*plan.drop, *sorted(plan.write)]))
-            quads = "".join(f"{line[:-1]}<{name}> .\n" for name, lines in sorted(plan.write.items()) for line in lines)
-            if quads:
-                load = store.bulk_load if sum(map(len, plan.write.values())) > BULK_LOAD_TRIPLES else store.load
-                load(quads.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+            drops = [f"DROP SILENT GRAPH <{name}>" for name in [*plan.drop, *sorted(plan.write)]]
+            if sum(map(len, plan.write.values())) <= BULK_LOAD_TRIPLES:
+                # one update is one transaction: a failed, interrupted or killed write leaves the store as it was
+                data = [f"GRAPH <{name}> {{\n" + "\n".join(lines) + "\n}" for name, lines in sorted(plan.write.items()) if lines]
+                store.update(" ;\n".join(drops + (["INSERT DATA {\n" + "\n".join(data) + "\n}"] if data else [])))
+            else:
+                # many triples: parsing them as one update takes minutes, a bulk load seconds, but it is not a
+                # transaction; stopped during it, the store is partly written and the pending manifest makes
+                # the next build rewrite every graph
+                store.update(" ;\n".join(drops))
+                quads = "".join(f"{line[:-1]}<{name}> .\n" for name, lines in sorted(plan.write.items()) for line in lines)
+                store.bulk_load(quads.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
             store.flush()
         plan.manifest.save(plan.path)
     except (OSError, SyntaxError, ValueError, RuntimeError) as err:

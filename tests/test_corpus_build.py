@@ -431,3 +431,29 @@ def test_the_store_lines_of_a_build_are_those_of_its_rdflib_graph_split_by_docum
     lines = graph_lines(corpus_result.nx_graph)
     assert lines == expected
     assert len(lines) == len(corpus_result.documents) + 1 and sum(map(len, lines.values())) >= len(corpus_result.graph)
+
+
+def test_a_large_store_write_is_bulk_loaded_into_the_same_quads(tmp_path, monkeypatch):
+    import kg.corpus
+    import kg.store
+
+    opened, calls = kg.store.open_for_writing, []
+
+    class Recorded:
+        def __init__(self, path):
+            self.store = opened(path)
+
+        def __getattr__(self, name):
+            calls.append(name)
+            return getattr(self.store, name)
+
+    monkeypatch.setattr(kg.store, "open_for_writing", Recorded)
+    small = store_build([CORPUS], tmp_path / "out", tmp_path / "transaction")
+    assert "bulk_load" not in calls and "update" in calls
+    monkeypatch.setattr(kg.corpus, "BULK_LOAD_TRIPLES", 0)
+    calls.clear()
+    store_build([CORPUS], tmp_path / "out", tmp_path / "bulk")
+    assert "bulk_load" in calls
+    assert small.report["store"]["graphs_written"] == len(small.documents) + 1
+    quads = store_quads(tmp_path / "transaction")
+    assert quads == store_quads(tmp_path / "bulk") and len(quads) >= small.report["triples"]
