@@ -184,10 +184,14 @@ def build(
             done(result)
             if len(results) % 64 == 0:
                 gc.freeze()  # what has been extracted stays: spare the collector walking it again and again
+    except BaseException:
+        if own_engine:
+            engine.abort()  # an error or Ctrl-C: the files still queued are not waited for
+        raise
     finally:
         gc.unfreeze()
-        if own_engine:
-            engine.close()
+    if own_engine:
+        engine.close()
     counts["extraction_seconds"] = round(time.perf_counter() - extraction_started, 3)
     with _without_cycle_collection():
         result = _merge(results, files, skipped, counts, started, engine, aliases=aliases, store=store, prune=prune,

@@ -143,13 +143,21 @@ class Engine:
         """Load what extraction needs once (dictionaries, lexicons) where the work will run."""
 
     def close(self) -> None:
-        """Stop the workers."""
+        """Stop the workers once they have finished what they were given."""
+
+    def abort(self) -> None:
+        """Stop the workers now (after an error or an interruption)."""
+        self.close()
 
     def __enter__(self) -> Engine:
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc) -> None:
+        # leaving on an exception (Ctrl-C in the progress bar, say) must not wait for the files still queued
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
 
 
 def _warm() -> None:
@@ -221,6 +229,9 @@ class LocalEngine(Engine):
         except BaseException:
             self.close(terminate=True)
             raise
+
+    def abort(self) -> None:
+        self.close(terminate=True)
 
     def close(self, terminate: bool = False) -> None:
         if self._pool is not None:

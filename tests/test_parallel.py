@@ -66,3 +66,50 @@ def test_a_build_writes_the_same_files_with_and_without_the_copy(tmp_path, monke
     for name in inline:
         if name != "report.json":
             assert inline[name].read_bytes() == forked[name].read_bytes(), name
+
+
+def test_ctrl_c_during_extraction_stops_kg_build_and_its_workers(tmp_path):
+    """SIGINT while two workers extract 2,000 articles: kg build stops at once with exit code 130, no process
+    left behind and no output written."""
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    from tests.data import SEED
+
+    for i in range(2000):
+        shutil.copy(SEED, tmp_path / f"a{i:04d}.txt")
+    build = subprocess.Popen([sys.executable, "-m", "kg", "build", str(tmp_path), "-o", str(tmp_path / "out"),
+                              "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(6)  # loading the dictionaries, then extracting
+    assert build.poll() is None, build.communicate()
+    build.send_signal(signal.SIGINT)
+    try:
+        _, err = build.communicate(timeout=30)
+    finally:
+        build.kill()
+    assert build.returncode == 130 and "interrupted" in err, err[-2000:]
+    left = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True).stdout.split()
+    assert left == []
+    assert not (tmp_path / "out" / "graph.ttl").exists()
+
+
+def _slow(i: int) -> int:
+    import time
+
+    time.sleep(0.25)
+    return i
+
+
+def test_leaving_an_engine_on_an_exception_does_not_wait_for_the_queued_jobs():
+    import time
+
+    from kg.parallel import LocalEngine
+
+    with pytest.raises(KeyboardInterrupt), LocalEngine(2) as engine:
+        results = engine.map(_slow, [(i,) for i in range(80)])  # 20 s of work: two tasks of 16 jobs, then 48 more
+        next(results)
+        interrupted = time.perf_counter()
+        raise KeyboardInterrupt  # as Ctrl-C in the progress bar would, outside the engine's own code
+    assert time.perf_counter() - interrupted < 3  # finishing the queue would take 8 s
