@@ -187,10 +187,20 @@ def inject_values(sparql: str, bindings: dict[str, list]) -> str:
     64): Oxigraph passes the values of one block into a ``UNION`` that follows, but not those of
     two blocks joined together (the evidence question on 1M triples: 3 ms instead of 9).
 
+    A query may also mark, inside a sub-``SELECT``, where the values of a parameter belong:
+    ``VALUES ?name { UNDEF }`` (one solution that binds nothing, so the query means the same unbound)
+    is filled with the terms too. A sub-``SELECT`` sees no variable of the query around it, and
+    Oxigraph evaluates it whole before joining; one that groups by the parameter (as ``conflicts``
+    does) gives the same rows when its input is restricted to the parameter's values first, and is
+    then evaluated for those values alone (the store, one zone of 1M triples: 20 ms instead of 1.7 s).
+
     >>> inject_values("SELECT ?e WHERE { ?e rdfs:label ?name }", {"name": [Literal("京东集团", lang="zh")]})
     'SELECT ?e WHERE { VALUES ?name { "京东集团"@zh } ?e rdfs:label ?name }'
     >>> inject_values("SELECT * WHERE { ?s ?p ?o }", {"s": [URIRef("urn:a"), URIRef("urn:b")], "p": [URIRef("urn:p")]})
     'SELECT * WHERE { VALUES (?s ?p) { (<urn:a> <urn:p>) (<urn:b> <urn:p>) } ?s ?p ?o }'
+    >>> inject_values("SELECT ?n WHERE { { SELECT ?s (COUNT(*) AS ?n) WHERE { VALUES ?s { UNDEF } ?s ?p ?o } GROUP BY ?s } }",
+    ...               {"s": [URIRef("urn:a")]})
+    'SELECT ?n WHERE { VALUES ?s { <urn:a> } { SELECT ?s (COUNT(*) AS ?n) WHERE { VALUES ?s { <urn:a> } ?s ?p ?o } GROUP BY ?s } }'
     """
     if not bindings:
         return sparql
@@ -213,7 +223,18 @@ def inject_values(sparql: str, bindings: dict[str, list]) -> str:
         else:  # bound to nothing: no rows (an empty VALUES block, which some engines mishandle)
             blocks.append(f"VALUES ?{var} {{ UNDEF }} FILTER(1 = 0)")
     at = _where_brace(sparql)
-    return f"{sparql[:at]} {' '.join(blocks)}{sparql[at:]}"
+    return f"{sparql[:at]} {' '.join(blocks)}{_fill_placeholders(sparql[at:], written)}"
+
+
+def _fill_placeholders(sparql: str, written: dict[str, list[str]]) -> str:
+    """Every ``VALUES ?name { UNDEF }`` (outside strings, IRIs and comments) of a bound variable with
+    its terms; one bound to nothing keeps its placeholder (the block at the top already gives no rows)."""
+
+    def fill(m: re.Match) -> str:
+        terms = written.get(m.group("var")) if m.group("var") else None
+        return f"VALUES ?{m.group('var')} {{ {' '.join(terms)} }}" if terms else m.group()
+
+    return _PLACEHOLDER.sub(fill, sparql)
 
 
 def prefix_line(sparql: str) -> str:
@@ -300,6 +321,9 @@ class GraphSource(Source):
 _LEXICAL = re.compile(r'''"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\''''
                       r'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>"{}|^`\\\s]*>|#[^\n]*''', re.S)
 _SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:-])", re.I)
+#: ``VALUES ?name { UNDEF }``: where a sub-SELECT takes a parameter's values (see :func:`inject_values`)
+_PLACEHOLDER = re.compile(_LEXICAL.pattern + r"|\bVALUES\s+[?$](?P<var>[A-Za-z_][A-Za-z0-9_]*)\s*\{\s*UNDEF\s*\}",
+                          re.S | re.I)
 
 
 def refuse_remote(sparql: str) -> None:

@@ -195,14 +195,39 @@ def test_every_saved_query_is_covered_and_documented():
 
 
 def test_parameters_are_never_assigned_inside_the_query():
-    """A parameter variable set by BIND or VALUES would clash with its binding (rdflib's initBindings)."""
+    """A parameter variable set by BIND or VALUES would clash with its binding (rdflib's initBindings);
+    ``VALUES ?name { UNDEF }`` binds nothing: it only marks where kg puts the values in a sub-SELECT."""
     import re
 
     for q in saved_queries().values():
         body = "\n".join(line for line in q.text.splitlines() if not line.lstrip().startswith("#"))
         for p in q.params:
             assert not re.search(rf"AS\s+\?{p.name}\b", body), (q.name, p.name)
-            assert not re.search(rf"VALUES\s+\?{p.name}\b", body), (q.name, p.name)
+            placeholders = re.sub(rf"VALUES\s+\?{p.name}\s*\{{\s*UNDEF\s*\}}", "", body)
+            assert not re.search(rf"VALUES\s+\?{p.name}\b", placeholders), (q.name, p.name)
+
+
+def test_a_placeholder_takes_the_values_only_outside_strings_and_comments():
+    sparql = ('SELECT ?n WHERE {\n  { SELECT ?s (COUNT(*) AS ?n) WHERE {\n    VALUES ?s { UNDEF }  # VALUES ?s { UNDEF }\n'
+              '    ?s rdfs:label "VALUES ?s { UNDEF }" } GROUP BY ?s } }')
+    filled = inject_values(sparql, {"s": [URIRef("urn:a")]})
+    assert filled.splitlines()[2] == "    VALUES ?s { <urn:a> }  # VALUES ?s { UNDEF }"
+    assert filled.splitlines()[3] == '    ?s rdfs:label "VALUES ?s { UNDEF }" } GROUP BY ?s } }'
+    assert inject_values(sparql, {"t": [URIRef("urn:a")]}).count("VALUES ?s { UNDEF }") == 3
+    # bound to nothing: no rows, from the block at the top
+    assert run_query(Graph(), inject_values(sparql, {"s": []})).rows == []
+
+
+def test_the_placeholder_restricts_a_grouped_sub_select_to_the_same_rows(fixture_graph):
+    """Filled or left empty (rdflib binds the parameter everywhere by initBindings), the same rows."""
+    sparql = ("SELECT ?s ?n WHERE { { SELECT ?s (COUNT(?i) AS ?n) WHERE { VALUES ?s { UNDEF } ?s zkg:hasIndicator ?i } "
+              "GROUP BY ?s } }")
+    source = GraphSource(fixture_graph)
+    one = [URIRef("https://w3id.org/zonekg/id/zone/甲经济开发区")]
+    both = [*one, URIRef("https://w3id.org/zonekg/id/enterprise/星河科技有限公司")]
+    assert texts(source.query(sparql, bindings={"s": one})) == [(str(one[0]), "2")]
+    assert texts(run_query(fixture_graph, inject_values(sparql, {"s": one}))) == [(str(one[0]), "2")]
+    assert sorted(texts(source.query(sparql, bindings={"s": both}))) == [(str(both[1]), "1"), (str(one[0]), "2")]
 
 
 @pytest.mark.parametrize(("name", "params"), list(EXPECTED), ids=[f"{n}-{'-'.join(k for k, _ in p)}" for n, p in EXPECTED])
