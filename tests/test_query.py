@@ -247,6 +247,36 @@ def test_the_fixture_states_what_a_build_derives(fixture_graph):
         (p, platform_type(str(fixture_graph.value(p, RDFS.label)))) for p in platforms}
 
 
+def test_class_counts_names_every_class_of_the_ontology():
+    """class-counts lists the classes it counts: exactly those of the ontology, none left out."""
+    import re
+
+    from rdflib.namespace import OWL
+
+    from kg.validate import ontology_graph
+
+    text = saved_queries()["class-counts"].text
+    listed = set(re.findall(r"zkg:(\w+)", re.search(r"VALUES \?type \{([^}]*)\}", text).group(1)))
+    defined = {str(c)[len(ZKG._NS):] for c in ontology_graph().subjects(RDF.type, OWL.Class)
+               if isinstance(c, URIRef) and str(c).startswith(ZKG._NS)}
+    assert listed == defined
+
+
+def test_class_counts_counts_a_thing_once_however_many_graphs_state_its_type():
+    """The union of a store's graphs keeps a triple stated in two of them twice; the count does not."""
+    import pyoxigraph as ox
+
+    from kg.store import StoreSource
+
+    store = ox.Store()
+    zone = ox.NamedNode("https://w3id.org/zonekg/id/zone/甲")
+    for name in ("urn:g:1", "urn:g:2"):
+        store.add(ox.Quad(zone, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(ZKG.DevelopmentZone)), ox.NamedNode(name)))
+    source = StoreSource(store)
+    assert len(source.query("SELECT ?t WHERE { ?s a ?t }").rows) == 2
+    assert texts(run_saved(source, "class-counts")) == [("DevelopmentZone", "1")]
+
+
 def test_parameter_by_iri_and_by_prefixed_name(fixture_graph):
     source = GraphSource(fixture_graph)
     by_name = texts(run_saved(source, "honors", {"entity": A}))
