@@ -48,7 +48,7 @@ from .vocab import ZKG, ZKGR
 
 __all__ = [
     "Table", "Source", "GraphSource", "run_query", "PREFIXES",
-    "Bindings", "SavedQuery", "Param", "saved_queries", "saved_query", "bind_params", "run_saved",
+    "Bindings", "SavedQuery", "Param", "saved_queries", "saved_query", "bind_params", "saved_text", "run_saved",
     "sparql_term", "inject_values", "iri_value", "canonical_term", "prefix_line", "syntax_error",
     "format_table", "format_csv", "format_json", "format_xml", "format_tsv",
 ]
@@ -366,7 +366,7 @@ def run_query(g: Graph, sparql: str, *, init_bindings: dict | None = None) -> Ta
 
 # --- saved questions ----------------------------------------------------------------------------
 
-PARAM_KINDS = ("entity", "text", "integer", "iri", "property")
+PARAM_KINDS = ("entity", "text", "integer", "iri", "property", "limit")
 
 
 @dataclass(frozen=True)
@@ -375,7 +375,9 @@ class Param:
 
     Kinds: ``entity`` (a name, alias or IRI; names are looked up to the IRIs of the entities that carry
     them), ``text`` (a plain string), ``integer``, ``iri`` and ``property`` (``introduced`` stands for
-    ``zkg:introduced``).
+    ``zkg:introduced``). A ``limit`` binds no variable: it is a number of rows, written into every
+    ``LIMIT`` clause of the query (which the query writes with the default, so that it runs as it stands
+    in any SPARQL tool).
     """
 
     name: str
@@ -497,6 +499,9 @@ def bind_params(saved: SavedQuery, values: dict[str, str], source: Source) -> tu
             if not p.optional:
                 raise QueryError(f"saved query {saved.name} needs --param {p.name}=… ({p.description})")
             continue
+        if p.kind == "limit":  # no variable: see saved_text
+            _limit_value(p, value)
+            continue
         bindings[p.name], note = _param_terms(p, value, source)
         if note:
             notes.append(note)
@@ -531,11 +536,41 @@ def _param_terms(p: Param, value: str, source: Source) -> tuple[list, str | None
     return found, None if found else f"no entity is named {value.strip()!r} (parameter {p.name})"
 
 
+def _limit_value(p: Param, value: str) -> int:
+    text = value.strip()
+    if not text.isascii() or not text.isdigit() or int(text) < 1:
+        raise QueryError(f"parameter {p.name} wants a number of rows (a whole number from 1), not {value!r}")
+    return int(text)
+
+
+#: ``LIMIT n`` outside strings, IRIs and comments
+_LIMIT_CLAUSE = re.compile(_LEXICAL.pattern + r"|(?P<limit>\bLIMIT\s+)\d+\b", re.S | re.I)
+
+
+def saved_text(saved: SavedQuery, values: dict[str, str] | None = None) -> str:
+    """The text of ``saved`` with its ``limit`` parameter, if it has one, in every ``LIMIT`` clause.
+
+    >>> q = parse_saved("demo", "# Demo\\n#\\n# What.\\n# @param top limit default=10  at most\\nSELECT * {} LIMIT 10")
+    >>> saved_text(q, {"top": "3"}).splitlines()[-1], saved_text(q).splitlines()[-1]
+    ('SELECT * {} LIMIT 3', 'SELECT * {} LIMIT 10')
+    """
+    text = saved.text
+    for p in saved.params:
+        value = (values or {}).get(p.name, p.default)
+        if p.kind == "limit" and value is not None:
+            text = _set_limits(text, _limit_value(p, value))
+    return text
+
+
+def _set_limits(sparql: str, rows: int) -> str:
+    return _LIMIT_CLAUSE.sub(lambda m: f"{m.group('limit')}{rows}" if m.group("limit") else m.group(), sparql)
+
+
 def run_saved(source: Source, name: str, params: dict[str, str] | None = None, *, limit: int | None = None) -> Table:
     """Run the saved query ``name`` with ``params`` (parameter name → value as the user wrote it)."""
     saved = saved_query(name)
     bindings, notes = bind_params(saved, params or {}, source)
-    table = source.query(saved.text, limit=limit, bindings=bindings)
+    table = source.query(saved_text(saved, params), limit=limit, bindings=bindings)
     table.notes.extend(notes)
     return table
 

@@ -405,6 +405,53 @@ def test_seed_entities_in_several_documents(tmp_path):
     assert texts(run_saved(source, "multi-document-entities", {"min": "3"})) == []
 
 
+def _mentioned_graph(entities: int, documents: int) -> Graph:
+    """``entities`` enterprises, the i-th mentioned in ``1 + i % documents`` of ``documents`` documents."""
+    g = Graph()
+    docs = [URIRef(f"https://w3id.org/zonekg/id/document/d{k}") for k in range(documents)]
+    for i in range(entities):
+        e = URIRef(f"https://w3id.org/zonekg/id/enterprise/e{i:03d}")
+        g.add((e, RDF.type, ZKG.Enterprise))
+        g.add((e, RDFS.label, Literal(f"企业{(entities - i) % entities:03d}", lang="zh")))  # names not in IRI order
+        for doc in docs[:1 + i % documents]:
+            g.add((doc, ZKG.mentions, e))
+    for doc in docs:
+        g.add((doc, RDF.type, ZKG.Document))
+    return g
+
+
+@pytest.mark.parametrize("engine", ["rdflib", "store"])
+def test_multi_document_entities_keeps_the_most_mentioned_and_breaks_ties_by_name(engine, tmp_path):
+    """At most `limit` rows (100 unless told): the most widely mentioned first, then by name, cut there even
+    in the middle of entities mentioned equally often."""
+    from kg.store import StoreSource, write_store
+
+    g = _mentioned_graph(250, 4)
+    if engine == "rdflib":
+        source = GraphSource(g)
+    else:
+        write_store(g, tmp_path / "store")
+        source = StoreSource.open(tmp_path / "store")
+    every = sorted(((f"企业{(250 - i) % 250:03d}", "Enterprise", str(1 + i % 4)) for i in range(250)),
+                   key=lambda r: (-int(r[2]), r[0]))
+    assert texts(run_saved(source, "multi-document-entities", {"min": "1", "limit": "1000"})) == every
+    assert texts(run_saved(source, "multi-document-entities", {"min": "1"})) == every[:100]  # 62 in 4, 38 of 62 in 3
+    assert texts(run_saved(source, "multi-document-entities", {"min": "2", "limit": "7"})) == every[:7]
+    assert texts(run_saved(source, "multi-document-entities", {"min": "4", "limit": "100"})) == every[:62]
+    for bad in ("0", "-1", "ten", "1.5", "100; DROP ALL"):
+        with pytest.raises(QueryError, match="wants a number of rows"):
+            run_saved(source, "multi-document-entities", {"limit": bad})
+
+
+def test_a_limit_parameter_sets_every_limit_clause_and_nothing_else():
+    from kg.query import saved_text
+
+    saved = parse_saved("demo", '# Demo\n#\n# What.\n# @param top limit default=10  at most\n'
+                                'SELECT * WHERE { { SELECT ?s WHERE { ?s ?p "LIMIT 10" } LIMIT 10 } } # LIMIT 10\nlimit 10')
+    assert saved_text(saved, {"top": "3"}).splitlines()[-2:] == [
+        'SELECT * WHERE { { SELECT ?s WHERE { ?s ?p "LIMIT 10" } LIMIT 3 } } # LIMIT 10', "limit 3"]
+
+
 # --- safe binding ---
 
 
