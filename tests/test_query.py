@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import PROV, RDF, RDFS
+from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from kg.errors import QueryError
 from kg.lexicon import platform_type, platform_type_heads
@@ -450,6 +450,47 @@ def test_a_limit_parameter_sets_every_limit_clause_and_nothing_else():
                                 'SELECT * WHERE { { SELECT ?s WHERE { ?s ?p "LIMIT 10" } LIMIT 10 } } # LIMIT 10\nlimit 10')
     assert saved_text(saved, {"top": "3"}).splitlines()[-2:] == [
         'SELECT * WHERE { { SELECT ?s WHERE { ?s ?p "LIMIT 10" } LIMIT 3 } } # LIMIT 10', "limit 3"]
+
+
+#: Names that sort differently by a prefix of five characters than by the whole: shorter, equal up to 5,
+#: 15 and 16 characters, a prefix of another, ASCII case.
+TRICKY_NAMES = ["甲", "甲乙丙丁戊", "甲乙丙丁戊己", "甲乙丙丁戊乙", "甲乙丙丁戊己庚辛壬癸子丑寅卯辰",
+                "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳", "甲乙丙丁戊己庚辛壬癸子丑寅卯辰午", "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午",
+                "Ab", "AB", "aB", "乙"]
+
+
+@pytest.mark.parametrize("engine", ["rdflib", "store"])
+def test_names_cut_into_sort_keys_sort_as_the_whole_names(engine, tmp_path):
+    """figures, enterprises-of-zone and platforms-by-type sort by pieces of names the store compares in
+    memory; the rows come in the order of the whole names."""
+    from kg.store import StoreSource, write_store
+
+    g = Graph()
+    zone = URIRef("https://w3id.org/zonekg/id/zone/甲区")
+    g.add((zone, RDF.type, ZKG.DevelopmentZone))
+    g.add((zone, RDFS.label, Literal("甲区", lang="zh")))
+    for i, name in enumerate(TRICKY_NAMES):
+        e = URIRef(f"https://w3id.org/zonekg/id/enterprise/e{i}")
+        g.add((e, RDF.type, ZKG.Enterprise))
+        g.add((e, RDFS.label, Literal(name, lang="zh")))
+        g.add((zone, ZKG.hasEnterprise, e))
+        ind = URIRef(f"https://w3id.org/zonekg/id/indicator/i{i}")
+        g.add((e, ZKG.hasIndicator, ind))
+        for p, o in ((ZKG.measure, Literal("营业收入", lang="zh")), (ZKG.value, Literal("1", datatype=XSD.decimal)),
+                     (ZKG.unit, Literal("元", lang="zh"))):
+            g.add((ind, p, o))
+        platform = URIRef(f"https://w3id.org/zonekg/id/platform/p{i}")
+        g.add((platform, RDFS.label, Literal(name, lang="zh")))
+        g.add((platform, ZKG.platformType, Literal("其他")))
+    if engine == "rdflib":
+        source = GraphSource(g)
+    else:
+        write_store(g, tmp_path / "store")
+        source = StoreSource.open(tmp_path / "store")
+    ordered = sorted(TRICKY_NAMES)
+    assert [r[0] for r in texts(run_saved(source, "figures"))] == ordered
+    assert [r[1] for r in texts(run_saved(source, "enterprises-of-zone", {"zone": "甲区"}))] == ordered
+    assert [r[1] for r in texts(run_saved(source, "platforms-by-type", {"type": "其他"}))] == ordered
 
 
 # --- safe binding ---
