@@ -188,7 +188,7 @@ def generate(folder: Path, triples: int, seed: int = 7) -> dict:
 
 def parameters(folder: Path) -> dict[str, dict[str, dict[str, str] | None]]:
     """Two sets of parameters: ``typical`` names the median zone and policy (by the number of documents
-    that mention them), ``largest`` the most mentioned ones; None: not timed."""
+    that mention them), ``largest`` the most mentioned ones; None would leave a question untimed."""
     mentions = json.loads((folder / "mentions.json").read_text(encoding="utf-8"))
 
     def pick(segment: str, which: str) -> str:
@@ -209,8 +209,7 @@ def parameters(folder: Path) -> dict[str, dict[str, dict[str, str] | None]]:
             "evidence": {"subject": zone, "predicate": "introduced"},
             "class-counts": {},
             "multi-document-entities": {},
-            # n² in the figures of the entity on every engine: rdflib would take hours for the largest zone
-            "conflicts": {"entity": zone} if which == "typical" else None,
+            "conflicts": {"entity": zone},
         }
     return out
 
@@ -222,7 +221,7 @@ def documents_of(folder: Path, which: str) -> int:
     return next(n for iri, n in mentions.items() if iri.endswith(f"/zone/{zone}>"))
 
 
-#: The saved questions of the issue, and conflicts (typical parameters only).
+#: The saved questions of the issue, and conflicts.
 QUESTIONS = ["enterprises-of-zone", "honors", "figures", "policies", "introductions", "platforms-by-type", "evidence",
              "class-counts", "multi-document-entities", "conflicts"]
 

@@ -48,7 +48,7 @@ from .vocab import ZKG, ZKGR
 
 __all__ = [
     "Table", "Source", "GraphSource", "run_query", "PREFIXES",
-    "Bindings", "SavedQuery", "Param", "saved_queries", "saved_query", "bind_params", "run_saved",
+    "Bindings", "SavedQuery", "Param", "saved_queries", "saved_query", "bind_params", "saved_text", "run_saved",
     "sparql_term", "inject_values", "iri_value", "canonical_term", "prefix_line", "syntax_error",
     "format_table", "format_csv", "format_json", "format_xml", "format_tsv",
 ]
@@ -187,10 +187,20 @@ def inject_values(sparql: str, bindings: dict[str, list]) -> str:
     64): Oxigraph passes the values of one block into a ``UNION`` that follows, but not those of
     two blocks joined together (the evidence question on 1M triples: 3 ms instead of 9).
 
+    A query may also mark, inside a sub-``SELECT``, where the values of a parameter belong:
+    ``VALUES ?name { UNDEF }`` (one solution that binds nothing, so the query means the same unbound)
+    is filled with the terms too. A sub-``SELECT`` sees no variable of the query around it, and
+    Oxigraph evaluates it whole before joining; one that groups by the parameter (as ``conflicts``
+    does) gives the same rows when its input is restricted to the parameter's values first, and is
+    then evaluated for those values alone (the store, one zone of 1M triples: 20 ms instead of 1.7 s).
+
     >>> inject_values("SELECT ?e WHERE { ?e rdfs:label ?name }", {"name": [Literal("京东集团", lang="zh")]})
     'SELECT ?e WHERE { VALUES ?name { "京东集团"@zh } ?e rdfs:label ?name }'
     >>> inject_values("SELECT * WHERE { ?s ?p ?o }", {"s": [URIRef("urn:a"), URIRef("urn:b")], "p": [URIRef("urn:p")]})
     'SELECT * WHERE { VALUES (?s ?p) { (<urn:a> <urn:p>) (<urn:b> <urn:p>) } ?s ?p ?o }'
+    >>> inject_values("SELECT ?n WHERE { { SELECT ?s (COUNT(*) AS ?n) WHERE { VALUES ?s { UNDEF } ?s ?p ?o } GROUP BY ?s } }",
+    ...               {"s": [URIRef("urn:a")]})
+    'SELECT ?n WHERE { VALUES ?s { <urn:a> } { SELECT ?s (COUNT(*) AS ?n) WHERE { VALUES ?s { <urn:a> } ?s ?p ?o } GROUP BY ?s } }'
     """
     if not bindings:
         return sparql
@@ -213,7 +223,18 @@ def inject_values(sparql: str, bindings: dict[str, list]) -> str:
         else:  # bound to nothing: no rows (an empty VALUES block, which some engines mishandle)
             blocks.append(f"VALUES ?{var} {{ UNDEF }} FILTER(1 = 0)")
     at = _where_brace(sparql)
-    return f"{sparql[:at]} {' '.join(blocks)}{sparql[at:]}"
+    return f"{sparql[:at]} {' '.join(blocks)}{_fill_placeholders(sparql[at:], written)}"
+
+
+def _fill_placeholders(sparql: str, written: dict[str, list[str]]) -> str:
+    """Every ``VALUES ?name { UNDEF }`` (outside strings, IRIs and comments) of a bound variable with
+    its terms; one bound to nothing keeps its placeholder (the block at the top already gives no rows)."""
+
+    def fill(m: re.Match) -> str:
+        terms = written.get(m.group("var")) if m.group("var") else None
+        return f"VALUES ?{m.group('var')} {{ {' '.join(terms)} }}" if terms else m.group()
+
+    return _PLACEHOLDER.sub(fill, sparql)
 
 
 def prefix_line(sparql: str) -> str:
@@ -300,6 +321,9 @@ class GraphSource(Source):
 _LEXICAL = re.compile(r'''"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\''''
                       r'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>"{}|^`\\\s]*>|#[^\n]*''', re.S)
 _SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:-])", re.I)
+#: ``VALUES ?name { UNDEF }``: where a sub-SELECT takes a parameter's values (see :func:`inject_values`)
+_PLACEHOLDER = re.compile(_LEXICAL.pattern + r"|\bVALUES\s+[?$](?P<var>[A-Za-z_][A-Za-z0-9_]*)\s*\{\s*UNDEF\s*\}",
+                          re.S | re.I)
 
 
 def refuse_remote(sparql: str) -> None:
@@ -342,7 +366,7 @@ def run_query(g: Graph, sparql: str, *, init_bindings: dict | None = None) -> Ta
 
 # --- saved questions ----------------------------------------------------------------------------
 
-PARAM_KINDS = ("entity", "text", "integer", "iri", "property")
+PARAM_KINDS = ("entity", "text", "integer", "iri", "property", "limit")
 
 
 @dataclass(frozen=True)
@@ -351,7 +375,9 @@ class Param:
 
     Kinds: ``entity`` (a name, alias or IRI; names are looked up to the IRIs of the entities that carry
     them), ``text`` (a plain string), ``integer``, ``iri`` and ``property`` (``introduced`` stands for
-    ``zkg:introduced``).
+    ``zkg:introduced``). A ``limit`` binds no variable: it is a number of rows, written into every
+    ``LIMIT`` clause of the query (which the query writes with the default, so that it runs as it stands
+    in any SPARQL tool).
     """
 
     name: str
@@ -473,6 +499,9 @@ def bind_params(saved: SavedQuery, values: dict[str, str], source: Source) -> tu
             if not p.optional:
                 raise QueryError(f"saved query {saved.name} needs --param {p.name}=… ({p.description})")
             continue
+        if p.kind == "limit":  # no variable: see saved_text
+            _limit_value(p, value)
+            continue
         bindings[p.name], note = _param_terms(p, value, source)
         if note:
             notes.append(note)
@@ -507,11 +536,41 @@ def _param_terms(p: Param, value: str, source: Source) -> tuple[list, str | None
     return found, None if found else f"no entity is named {value.strip()!r} (parameter {p.name})"
 
 
+def _limit_value(p: Param, value: str) -> int:
+    text = value.strip()
+    if not text.isascii() or not text.isdigit() or int(text) < 1:
+        raise QueryError(f"parameter {p.name} wants a number of rows (a whole number from 1), not {value!r}")
+    return int(text)
+
+
+#: ``LIMIT n`` outside strings, IRIs and comments
+_LIMIT_CLAUSE = re.compile(_LEXICAL.pattern + r"|(?P<limit>\bLIMIT\s+)\d+\b", re.S | re.I)
+
+
+def saved_text(saved: SavedQuery, values: dict[str, str] | None = None) -> str:
+    """The text of ``saved`` with its ``limit`` parameter, if it has one, in every ``LIMIT`` clause.
+
+    >>> q = parse_saved("demo", "# Demo\\n#\\n# What.\\n# @param top limit default=10  at most\\nSELECT * {} LIMIT 10")
+    >>> saved_text(q, {"top": "3"}).splitlines()[-1], saved_text(q).splitlines()[-1]
+    ('SELECT * {} LIMIT 3', 'SELECT * {} LIMIT 10')
+    """
+    text = saved.text
+    for p in saved.params:
+        value = (values or {}).get(p.name, p.default)
+        if p.kind == "limit" and value is not None:
+            text = _set_limits(text, _limit_value(p, value))
+    return text
+
+
+def _set_limits(sparql: str, rows: int) -> str:
+    return _LIMIT_CLAUSE.sub(lambda m: f"{m.group('limit')}{rows}" if m.group("limit") else m.group(), sparql)
+
+
 def run_saved(source: Source, name: str, params: dict[str, str] | None = None, *, limit: int | None = None) -> Table:
     """Run the saved query ``name`` with ``params`` (parameter name → value as the user wrote it)."""
     saved = saved_query(name)
     bindings, notes = bind_params(saved, params or {}, source)
-    table = source.query(saved.text, limit=limit, bindings=bindings)
+    table = source.query(saved_text(saved, params), limit=limit, bindings=bindings)
     table.notes.extend(notes)
     return table
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import PROV, RDF, RDFS
+from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from kg.errors import QueryError
 from kg.lexicon import platform_type, platform_type_heads
@@ -195,14 +195,39 @@ def test_every_saved_query_is_covered_and_documented():
 
 
 def test_parameters_are_never_assigned_inside_the_query():
-    """A parameter variable set by BIND or VALUES would clash with its binding (rdflib's initBindings)."""
+    """A parameter variable set by BIND or VALUES would clash with its binding (rdflib's initBindings);
+    ``VALUES ?name { UNDEF }`` binds nothing: it only marks where kg puts the values in a sub-SELECT."""
     import re
 
     for q in saved_queries().values():
         body = "\n".join(line for line in q.text.splitlines() if not line.lstrip().startswith("#"))
         for p in q.params:
             assert not re.search(rf"AS\s+\?{p.name}\b", body), (q.name, p.name)
-            assert not re.search(rf"VALUES\s+\?{p.name}\b", body), (q.name, p.name)
+            placeholders = re.sub(rf"VALUES\s+\?{p.name}\s*\{{\s*UNDEF\s*\}}", "", body)
+            assert not re.search(rf"VALUES\s+\?{p.name}\b", placeholders), (q.name, p.name)
+
+
+def test_a_placeholder_takes_the_values_only_outside_strings_and_comments():
+    sparql = ('SELECT ?n WHERE {\n  { SELECT ?s (COUNT(*) AS ?n) WHERE {\n    VALUES ?s { UNDEF }  # VALUES ?s { UNDEF }\n'
+              '    ?s rdfs:label "VALUES ?s { UNDEF }" } GROUP BY ?s } }')
+    filled = inject_values(sparql, {"s": [URIRef("urn:a")]})
+    assert filled.splitlines()[2] == "    VALUES ?s { <urn:a> }  # VALUES ?s { UNDEF }"
+    assert filled.splitlines()[3] == '    ?s rdfs:label "VALUES ?s { UNDEF }" } GROUP BY ?s } }'
+    assert inject_values(sparql, {"t": [URIRef("urn:a")]}).count("VALUES ?s { UNDEF }") == 3
+    # bound to nothing: no rows, from the block at the top
+    assert run_query(Graph(), inject_values(sparql, {"s": []})).rows == []
+
+
+def test_the_placeholder_restricts_a_grouped_sub_select_to_the_same_rows(fixture_graph):
+    """Filled or left empty (rdflib binds the parameter everywhere by initBindings), the same rows."""
+    sparql = ("SELECT ?s ?n WHERE { { SELECT ?s (COUNT(?i) AS ?n) WHERE { VALUES ?s { UNDEF } ?s zkg:hasIndicator ?i } "
+              "GROUP BY ?s } }")
+    source = GraphSource(fixture_graph)
+    one = [URIRef("https://w3id.org/zonekg/id/zone/甲经济开发区")]
+    both = [*one, URIRef("https://w3id.org/zonekg/id/enterprise/星河科技有限公司")]
+    assert texts(source.query(sparql, bindings={"s": one})) == [(str(one[0]), "2")]
+    assert texts(run_query(fixture_graph, inject_values(sparql, {"s": one}))) == [(str(one[0]), "2")]
+    assert sorted(texts(source.query(sparql, bindings={"s": both}))) == [(str(both[1]), "1"), (str(one[0]), "2")]
 
 
 @pytest.mark.parametrize(("name", "params"), list(EXPECTED), ids=[f"{n}-{'-'.join(k for k, _ in p)}" for n, p in EXPECTED])
@@ -220,6 +245,36 @@ def test_the_fixture_states_what_a_build_derives(fixture_graph):
     platforms = set(fixture_graph.subjects(RDF.type, ZKG.Platform))
     assert {(p, str(fixture_graph.value(p, ZKG.platformType))) for p in platforms} == {
         (p, platform_type(str(fixture_graph.value(p, RDFS.label)))) for p in platforms}
+
+
+def test_class_counts_names_every_class_of_the_ontology():
+    """class-counts lists the classes it counts: exactly those of the ontology, none left out."""
+    import re
+
+    from rdflib.namespace import OWL
+
+    from kg.validate import ontology_graph
+
+    text = saved_queries()["class-counts"].text
+    listed = set(re.findall(r"zkg:(\w+)", re.search(r"VALUES \?type \{([^}]*)\}", text).group(1)))
+    defined = {str(c)[len(ZKG._NS):] for c in ontology_graph().subjects(RDF.type, OWL.Class)
+               if isinstance(c, URIRef) and str(c).startswith(ZKG._NS)}
+    assert listed == defined
+
+
+def test_class_counts_counts_a_thing_once_however_many_graphs_state_its_type():
+    """The union of a store's graphs keeps a triple stated in two of them twice; the count does not."""
+    import pyoxigraph as ox
+
+    from kg.store import StoreSource
+
+    store = ox.Store()
+    zone = ox.NamedNode("https://w3id.org/zonekg/id/zone/甲")
+    for name in ("urn:g:1", "urn:g:2"):
+        store.add(ox.Quad(zone, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(ZKG.DevelopmentZone)), ox.NamedNode(name)))
+    source = StoreSource(store)
+    assert len(source.query("SELECT ?t WHERE { ?s a ?t }").rows) == 2
+    assert texts(run_saved(source, "class-counts")) == [("DevelopmentZone", "1")]
 
 
 def test_parameter_by_iri_and_by_prefixed_name(fixture_graph):
@@ -348,6 +403,94 @@ def test_seed_entities_in_several_documents(tmp_path):
     assert names[ZONE][1:] == ("DevelopmentZone", "2") and names["京东集团"][1:] == ("Enterprise", "2")
     assert all(r[2] == "2" for r in rows)
     assert texts(run_saved(source, "multi-document-entities", {"min": "3"})) == []
+
+
+def _mentioned_graph(entities: int, documents: int) -> Graph:
+    """``entities`` enterprises, the i-th mentioned in ``1 + i % documents`` of ``documents`` documents."""
+    g = Graph()
+    docs = [URIRef(f"https://w3id.org/zonekg/id/document/d{k}") for k in range(documents)]
+    for i in range(entities):
+        e = URIRef(f"https://w3id.org/zonekg/id/enterprise/e{i:03d}")
+        g.add((e, RDF.type, ZKG.Enterprise))
+        g.add((e, RDFS.label, Literal(f"企业{(entities - i) % entities:03d}", lang="zh")))  # names not in IRI order
+        for doc in docs[:1 + i % documents]:
+            g.add((doc, ZKG.mentions, e))
+    for doc in docs:
+        g.add((doc, RDF.type, ZKG.Document))
+    return g
+
+
+@pytest.mark.parametrize("engine", ["rdflib", "store"])
+def test_multi_document_entities_keeps_the_most_mentioned_and_breaks_ties_by_name(engine, tmp_path):
+    """At most `limit` rows (100 unless told): the most widely mentioned first, then by name, cut there even
+    in the middle of entities mentioned equally often."""
+    from kg.store import StoreSource, write_store
+
+    g = _mentioned_graph(250, 4)
+    if engine == "rdflib":
+        source = GraphSource(g)
+    else:
+        write_store(g, tmp_path / "store")
+        source = StoreSource.open(tmp_path / "store")
+    every = sorted(((f"企业{(250 - i) % 250:03d}", "Enterprise", str(1 + i % 4)) for i in range(250)),
+                   key=lambda r: (-int(r[2]), r[0]))
+    assert texts(run_saved(source, "multi-document-entities", {"min": "1", "limit": "1000"})) == every
+    assert texts(run_saved(source, "multi-document-entities", {"min": "1"})) == every[:100]  # 62 in 4, 38 of 62 in 3
+    assert texts(run_saved(source, "multi-document-entities", {"min": "2", "limit": "7"})) == every[:7]
+    assert texts(run_saved(source, "multi-document-entities", {"min": "4", "limit": "100"})) == every[:62]
+    for bad in ("0", "-1", "ten", "1.5", "100; DROP ALL"):
+        with pytest.raises(QueryError, match="wants a number of rows"):
+            run_saved(source, "multi-document-entities", {"limit": bad})
+
+
+def test_a_limit_parameter_sets_every_limit_clause_and_nothing_else():
+    from kg.query import saved_text
+
+    saved = parse_saved("demo", '# Demo\n#\n# What.\n# @param top limit default=10  at most\n'
+                                'SELECT * WHERE { { SELECT ?s WHERE { ?s ?p "LIMIT 10" } LIMIT 10 } } # LIMIT 10\nlimit 10')
+    assert saved_text(saved, {"top": "3"}).splitlines()[-2:] == [
+        'SELECT * WHERE { { SELECT ?s WHERE { ?s ?p "LIMIT 10" } LIMIT 3 } } # LIMIT 10', "limit 3"]
+
+
+#: Names that sort differently by a prefix of five characters than by the whole: shorter, equal up to 5,
+#: 15 and 16 characters, a prefix of another, ASCII case.
+TRICKY_NAMES = ["甲", "甲乙丙丁戊", "甲乙丙丁戊己", "甲乙丙丁戊乙", "甲乙丙丁戊己庚辛壬癸子丑寅卯辰",
+                "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳", "甲乙丙丁戊己庚辛壬癸子丑寅卯辰午", "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午",
+                "Ab", "AB", "aB", "乙"]
+
+
+@pytest.mark.parametrize("engine", ["rdflib", "store"])
+def test_names_cut_into_sort_keys_sort_as_the_whole_names(engine, tmp_path):
+    """figures, enterprises-of-zone and platforms-by-type sort by pieces of names the store compares in
+    memory; the rows come in the order of the whole names."""
+    from kg.store import StoreSource, write_store
+
+    g = Graph()
+    zone = URIRef("https://w3id.org/zonekg/id/zone/甲区")
+    g.add((zone, RDF.type, ZKG.DevelopmentZone))
+    g.add((zone, RDFS.label, Literal("甲区", lang="zh")))
+    for i, name in enumerate(TRICKY_NAMES):
+        e = URIRef(f"https://w3id.org/zonekg/id/enterprise/e{i}")
+        g.add((e, RDF.type, ZKG.Enterprise))
+        g.add((e, RDFS.label, Literal(name, lang="zh")))
+        g.add((zone, ZKG.hasEnterprise, e))
+        ind = URIRef(f"https://w3id.org/zonekg/id/indicator/i{i}")
+        g.add((e, ZKG.hasIndicator, ind))
+        for p, o in ((ZKG.measure, Literal("营业收入", lang="zh")), (ZKG.value, Literal("1", datatype=XSD.decimal)),
+                     (ZKG.unit, Literal("元", lang="zh"))):
+            g.add((ind, p, o))
+        platform = URIRef(f"https://w3id.org/zonekg/id/platform/p{i}")
+        g.add((platform, RDFS.label, Literal(name, lang="zh")))
+        g.add((platform, ZKG.platformType, Literal("其他")))
+    if engine == "rdflib":
+        source = GraphSource(g)
+    else:
+        write_store(g, tmp_path / "store")
+        source = StoreSource.open(tmp_path / "store")
+    ordered = sorted(TRICKY_NAMES)
+    assert [r[0] for r in texts(run_saved(source, "figures"))] == ordered
+    assert [r[1] for r in texts(run_saved(source, "enterprises-of-zone", {"zone": "甲区"}))] == ordered
+    assert [r[1] for r in texts(run_saved(source, "platforms-by-type", {"type": "其他"}))] == ordered
 
 
 # --- safe binding ---
