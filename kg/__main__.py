@@ -1,6 +1,4 @@
-import sys
-
-from .cli import main
+from .cli import run
 
 if __name__ == "__main__":  # a Dask LocalCluster's spawned workers import this module again
-    sys.exit(main())
+    run()

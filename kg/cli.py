@@ -101,6 +101,8 @@ def cmd_build(args: argparse.Namespace) -> int:
               f"({st['graphs_unchanged']} unchanged, {st['graphs_dropped']} dropped; {st['documents']} document(s) "
               f"in the store, {st['kept_from_earlier_builds']} of them from earlier builds"
               + (f", {st['removed']} removed" if st["removed"] else "") + ")")
+    if _LEFT_TO_EXIT is not None:
+        _LEFT_TO_EXIT.append(result)
     if result.skipped:
         print(f"kg: warning: {len(result.skipped)} input(s) skipped, listed under \"skipped\" in {paths['report.json']}",
               file=sys.stderr)
@@ -479,6 +481,23 @@ def _terminate(signum, frame) -> None:
     raise _Terminated
 
 
+#: with :func:`run`, what a command made is left here for the end of the process to drop
+_LEFT_TO_EXIT: list | None = None
+
+
+def run() -> None:
+    """The ``kg`` command: :func:`main`, then the end of the process without freeing what the command
+    made one object at a time (the graph of 10,000 articles is some 30 million objects: 4 s)."""
+    import os
+
+    global _LEFT_TO_EXIT
+    _LEFT_TO_EXIT = []
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
@@ -529,4 +548,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
