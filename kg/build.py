@@ -156,9 +156,13 @@ def build(
         if progress:
             progress(len(results), len(files), files[result.index])
 
+    # local workers look files up in the cache and store what they extract themselves (on a cluster the
+    # store may not be theirs: there the files are looked up here first, and stored here)
+    cached_by_workers = cache is not None and engine.name == "local"
+
     def jobs():
         for i, path in enumerate(files):
-            if cache is not None:
+            if cache is not None and not cached_by_workers:
                 key = cache.key(path)
                 hit = cache.get(key, i, str(path))
                 if hit is not None:
@@ -168,19 +172,19 @@ def build(
                     continue
             yield (i, str(path))
 
-    # local workers write their results into the cache themselves (on a cluster the store may not be theirs)
-    cached_by_workers = cache is not None and engine.name == "local"
     extract = functools.partial(extract_file, date=date, part_chars=part_chars, keep_all=keep_all,
                                 cache=cache if cached_by_workers else None)
     extraction_started = time.perf_counter()
     try:
-        # with a cache, files are looked up here first (a pool would read the jobs on a thread of its own)
-        for result in engine.map(extract, list(jobs()) if cache is not None else jobs()):
-            if result.error is None:
+        # looked up here, the jobs are listed first (a pool would read them on a thread of its own)
+        for result in engine.map(extract, list(jobs()) if cache is not None and not cached_by_workers else jobs()):
+            if result.reused:
+                counts["reused"] += len(result.documents)
+            elif result.error is None:
                 counts["extracted"] += len(result.documents)
                 counts["extracted_bytes"] += result.size
-                if cache is not None:
-                    keys[result.index] = (result.cache_key if cached_by_workers else cache.put(result)) or ""
+            if cache is not None and result.error is None:
+                keys[result.index] = (result.cache_key if cached_by_workers else cache.put(result)) or ""
             done(result)
             if len(results) % 64 == 0:
                 gc.freeze()  # what has been extracted stays: spare the collector walking it again and again

@@ -75,8 +75,10 @@ class FileResult:
     #: the error class, message and detail of a file that could not be read
     error: tuple[type, str, str | None] | None = None
     seconds: float = 0.0
-    #: the key under which the worker stored the result in the build's extraction cache
+    #: the key under which the result is in the build's extraction cache
     cache_key: str | None = None
+    #: found in that cache, not extracted
+    reused: bool = False
 
     @property
     def skipped(self) -> Skipped | None:
@@ -94,9 +96,16 @@ def extract_file(index: int, path: str, *, date: str | None = None, part_chars: 
     A file that cannot be read gives a result with ``error`` set (never an exception), so one bad file
     never stops a build. ``keep_all`` keeps everything extraction made (sentences, tokens, mentions) for
     a file read in one part; otherwise documents are :func:`slim`. With ``cache`` (a
-    :class:`kg.corpus.ExtractionCache`) the result is also stored there, by the worker that made it.
+    :class:`kg.corpus.ExtractionCache`) a file extracted before is taken from there (``reused``), and
+    one extracted now is stored there.
     """
     started = time.perf_counter()
+    if cache is not None:
+        key = cache.key(path)
+        hit = cache.get(key, index, str(path))
+        if hit is not None:
+            hit.cache_key, hit.reused = key, True
+            return hit
     try:
         article = open_article(path, part_chars=part_chars)
         docs, sentences = [], {}
