@@ -109,6 +109,7 @@ def build(
     engine: Engine | None = None,
     store: str | Path | None = None,
     prune: bool = False,
+    stage: Callable[[str], None] | None = None,
 ) -> Result:
     """Read, extract and merge every article under ``paths`` into one graph.
 
@@ -128,7 +129,8 @@ def build(
     extracted by an earlier build are reused from its cache, and
     ``Result.store_plan`` says how the store changes (written by
     :func:`write_store_update`); ``prune`` drops the documents of files that
-    are not among the inputs.
+    are not among the inputs. ``stage(text)`` is told when the work after extraction begins (merging,
+    checking), which takes a while for a corpus.
     """
     from .parallel import FileResult, LocalEngine, extract_file
 
@@ -197,6 +199,8 @@ def build(
     if own_engine:
         engine.close()
     counts["extraction_seconds"] = round(time.perf_counter() - extraction_started, 3)
+    if stage:
+        stage(f"merging the entities of {len(results):,} files and making the graph")
     with _without_cycle_collection():
         result = _merge(results, files, skipped, counts, started, engine, aliases=aliases, store=store, prune=prune,
                         cache=cache, manifest=manifest, existing=existing, keys=keys)
@@ -204,6 +208,8 @@ def build(
     if validate or (validate is None and triples <= VALIDATE_MAX_TRIPLES):
         from .validate import validate as shacl_validate
 
+        if stage:
+            stage(f"checking {triples:,} triples against the shapes")
         result.report["validation"] = shacl_validate(result.graph).summary()
     else:
         result.report["validation"] = {"skipped": "not asked for" if validate is False else

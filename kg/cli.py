@@ -42,6 +42,18 @@ def _progress(total: int):
     return update
 
 
+def _stage(total: int):
+    """What the long steps after extraction are doing, a line each on stderr (as the progress bar: for
+    several documents, on a terminal), else nothing."""
+    if total < 2 or not sys.stderr.isatty():
+        return None
+
+    def say(text: str) -> None:
+        print(f"kg: {text} …", file=sys.stderr, flush=True)
+
+    return say
+
+
 def _warn_skipped(args: argparse.Namespace, skipped) -> None:
     """One line per skipped input; the detail with --verbose, the traceback with --debug."""
     print(f"kg: warning: skipped {skipped}", file=sys.stderr)
@@ -66,11 +78,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .parallel import make_engine
 
     with make_engine(args.engine, workers=args.workers, scheduler=args.scheduler) as engine:
+        stage = _stage(count)
         result = build(args.inputs, date=args.date, progress=_progress(count), aliases=aliases, engine=engine,
-                       store=getattr(args, "store", None), prune=args.prune, validate=args.validate)
+                       store=getattr(args, "store", None), prune=args.prune, validate=args.validate, stage=stage)
         nquads = _document_nquads(result, Path(args.output) / "nquads", engine) if args.engine == "dask" else None
     for skipped in result.skipped:
         _warn_skipped(args, skipped)
+    if stage:
+        stage(f"writing {', '.join(args.formats)}, the view and the report into {args.output}")
     paths = write_outputs(result, args.output, formats=args.formats)
     r = result.report
     print(f"built {len(result.documents)} document(s): {r['entities']} entities, {r['relations']} relations, "
@@ -95,6 +110,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     if getattr(args, "store", None):
         from .build import write_store_update
 
+        if stage:
+            stage(f"writing the store {args.store}")
         written = write_store_update(result)
         st = r["store"]
         print(f"stored {sum(written.values())} triples in {len(written)} named graph(s) of {args.store} "

@@ -129,3 +129,40 @@ def test_every_command_has_help():
     for command in ("build", "query", "view", "eval"):
         run = kg_cli(command, "--help")
         assert run.returncode == 0 and "usage: kg " + command in run.stdout
+
+
+def test_on_a_terminal_kg_build_shows_the_files_and_then_each_long_step(tmp_path):
+    """stderr a terminal (a pseudo-terminal here): the progress bar over the files, then a line for each
+    step after extraction, so a corpus build never sits silent; piped, none of it (tested elsewhere)."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import termios
+
+    from tests.corpus_sources import CORPUS
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))  # a terminal 120 columns wide
+    run = subprocess.Popen([sys.executable, "-m", "kg", "build", str(CORPUS), "-o", str(tmp_path)],
+                           stdout=subprocess.PIPE, stderr=slave, text=True)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the other end is closed
+            break
+        if not chunk:
+            break
+        seen += chunk
+    run.wait(timeout=300)
+    os.close(master)
+    err = seen.decode("utf-8", "replace")
+    assert run.returncode == 0, err
+    assert "32/32" in err  # the bar
+    steps = [line.strip() for line in err.replace("\r", "\n").splitlines() if line.strip().startswith("kg: ")]
+    assert steps[0] == "kg: merging the entities of 32 files and making the graph …", steps
+    assert steps[1].startswith("kg: checking ") and steps[1].endswith(" triples against the shapes …")
+    assert steps[2] == f"kg: writing ttl, the view and the report into {tmp_path} …"
