@@ -52,7 +52,8 @@ from .serialise import DEFAULT_FORMATS, get_format, serialise
 if TYPE_CHECKING:
     from .corpus import StorePlan
 
-__all__ = ["Result", "Skipped", "build", "write_outputs", "write_store_update", "make_report", "merges_csv", "read_aliases"]
+__all__ = ["Result", "Skipped", "build", "write_outputs", "write_store_update", "make_report", "report_json", "merges_csv",
+           "read_aliases"]
 
 
 #: up to this many files, a build by one process keeps each document whole (sentences, words, mentions)
@@ -368,13 +369,13 @@ def _write_outputs(result: Result, out: Path, formats: Iterable[str]) -> dict[st
     report["seconds"] = result.report["seconds"]
     # Turtle and N-Triples are written by Oxigraph from the N-Triples; for a corpus, in a copy of this
     # process while this one makes the other files
-    with aside(_serialise_all, result.ntriples, streamed, fork=len(result.ntriples.data) > ASIDE_BYTES) as streams:
+    with aside(_serialise_all, result.ntriples, streamed, fork=result.ntriples.size > ASIDE_BYTES) as streams:
         for name in formats:
             if name not in streamed:
                 made[name] = serialise(result.graph, name)
         made["graph.html"] = {"graph.html": render_html(result.nx_graph)}
         made["merges.csv"] = {"merges.csv": merges_csv(result.merges)}
-        made["report.json"] = {"report.json": json.dumps(report, ensure_ascii=False, indent=2) + "\n"}
+        made["report.json"] = {"report.json": report_json(report)}
         made.update(streams())
     files: dict[str, str | bytes] = {}
     for name in [*formats, "graph.html", "report.json", "merges.csv"]:
@@ -384,6 +385,31 @@ def _write_outputs(result: Result, out: Path, formats: Iterable[str]) -> dict[st
     paths = {name: out / name for name in files}
     write_files({paths[name]: data for name, data in files.items()})
     return paths
+
+
+def report_json(value: object, level: int = 0) -> str:
+    """``report.json``: indented by two spaces, but a list of records — documents, skipped inputs,
+    conflicts — one record a line, so that a corpus's report is a line per document (and is written
+    by json's C encoder: ``indent`` would make it use the slow Python one).
+
+    >>> print(report_json({"documents": [{"source": "a.txt", "entities": 37}], "entities": 37}), end="")
+    {
+      "documents": [
+        {"source": "a.txt", "entities": 37}
+      ],
+      "entities": 37
+    }
+    """
+    pad, inner = "  " * level, "  " * (level + 1)
+    if isinstance(value, dict) and value:
+        items = [f"{inner}{json.dumps(key, ensure_ascii=False)}: {report_json(v, level + 1).rstrip()}"
+                 for key, v in value.items()]
+        text = "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    elif isinstance(value, list) and value and all(isinstance(x, dict) for x in value):
+        text = "[\n" + ",\n".join(inner + json.dumps(x, ensure_ascii=False, separators=(", ", ": ")) for x in value) + f"\n{pad}]"
+    else:
+        text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return text + "\n" if level == 0 else text
 
 
 def _serialise_all(nt: NTriples, formats: list[str]) -> dict[str, dict[str, str | bytes]]:

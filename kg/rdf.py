@@ -15,6 +15,8 @@ named graph per document for N-Quads and TriG.
 
 from __future__ import annotations
 
+import functools
+import io
 import re
 from collections.abc import Iterator
 from decimal import Decimal
@@ -151,7 +153,7 @@ def statements(G: nx.MultiDiGraph) -> Iterator[Statement]:
         if kind == "document":
             yield iri, _TYPE, doc_cls
             yield iri, _TYPE, prov_entity
-            yield iri, str(DCTERMS.title), _zh_lit(data["title"])
+            yield iri, str(DCTERMS.title), Lit(data["title"], "zh")
             yield iri, str(DCTERMS.source), Lit(data["source"])
             if data.get("date"):
                 yield iri, str(DCTERMS.date), _date_lit(data["date"])
@@ -163,24 +165,24 @@ def statements(G: nx.MultiDiGraph) -> Iterator[Statement]:
         elif kind == "evidence":
             yield iri, _TYPE, ev_cls
             yield iri, _TYPE, prov_entity
-            yield iri, _Z["text"], _zh_lit(data["text"])
+            yield iri, _Z["text"], Lit(data["text"], "zh")
             yield iri, _Z["start"], Lit(str(int(data["start"])), None, _INTEGER)
             yield iri, _Z["end"], Lit(str(int(data["end"])), None, _INTEGER)
         elif kind == "entity":
             yield iri, _TYPE, _Z[data["cls"]]
             for extra in data.get("extra_classes", ()):
                 yield iri, _TYPE, _Z[extra]
-            yield iri, _LABEL, _zh_lit(data["label"])
+            yield iri, _LABEL, Lit(data["label"], "zh")
             for alias in data.get("aliases", ()):
-                yield iri, _ALT, _zh_lit(alias)
+                yield iri, _ALT, Lit(alias, "zh")
             if data["cls"] == "Platform" or "Platform" in data.get("extra_classes", ()):
                 yield iri, platform_p, Lit(platform_type(data["label"]))
         elif kind == "indicator":
             yield iri, _TYPE, ind_cls
-            yield iri, _Z["measure"], _zh_lit(data["measure"])
+            yield iri, _Z["measure"], Lit(data["measure"], "zh")
             yield iri, _Z["value"], Lit(_decimal_lexical(data["value"]), None, str(XSD.decimal))
-            yield iri, _Z["unit"], _zh_lit(data["unit"])
-            yield iri, _Z["rawText"], _zh_lit(data["raw_text"])
+            yield iri, _Z["unit"], Lit(data["unit"], "zh")
+            yield iri, _Z["rawText"], Lit(data["raw_text"], "zh")
             if data.get("qualifier"):
                 yield iri, _Z["qualifier"], Lit(data["qualifier"])
             if data.get("period"):
@@ -260,21 +262,42 @@ def to_ntriples(G: nx.MultiDiGraph) -> NTriples:
     if rests:
         text.append(head + head.join(sorted(set(rests))))
     chunks.append("".join(text).encode("utf-8"))
-    return NTriples(b"".join(chunks))
+    return NTriples(chunks)
 
 
 class NTriples:
-    """A graph as sorted, distinct N-Triples lines (UTF-8): what the fast writers read (see :mod:`kg.serialise`).
+    r"""A graph as sorted, distinct N-Triples lines (UTF-8): what the fast writers read (see :mod:`kg.serialise`).
 
-    >>> NTriples.from_graph(new_graph()).data
-    b''
+    Kept as the chunks it was made in (whole lines each): joining the N-Triples of a corpus into one
+    ``bytes`` costs a second and as much memory again, and Turtle is written from a reader over them.
+
+    >>> nt = NTriples([b'<urn:a> <urn:p> "x" .\n', b'<urn:b> <urn:p> "y" .\n'])
+    >>> len(nt), nt.size, b"<urn:b>" in nt, nt.reader().read() == nt.data
+    (2, 44, True, True)
     """
 
-    def __init__(self, data: bytes):
-        self.data = data
+    def __init__(self, data: bytes | list[bytes]):
+        self.chunks = [data] if isinstance(data, bytes) else [chunk for chunk in data if chunk]
+
+    @functools.cached_property
+    def data(self) -> bytes:
+        """All the lines as one ``bytes``."""
+        return b"".join(self.chunks)
 
     def __len__(self) -> int:
-        return self.data.count(b"\n")
+        return sum(chunk.count(b"\n") for chunk in self.chunks)
+
+    def __contains__(self, text: bytes) -> bool:
+        return any(text in chunk for chunk in self.chunks)  # a line is never cut between chunks
+
+    @property
+    def size(self) -> int:
+        """Bytes in all."""
+        return sum(map(len, self.chunks))
+
+    def reader(self) -> io.BufferedReader:
+        """A binary file reading the lines, without joining them."""
+        return io.BufferedReader(_ChunkReader(self.chunks), buffer_size=1 << 20)
 
     @classmethod
     def from_graph(cls, g: Graph) -> NTriples:
@@ -293,6 +316,25 @@ class NTriples:
         if self.data:
             g.parse(data=self.data, format="nt")
         return g
+
+
+class _ChunkReader(io.RawIOBase):
+    def __init__(self, chunks: list[bytes]) -> None:
+        self._chunks, self._at, self._pos = chunks, 0, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while self._at < len(self._chunks):
+            chunk = self._chunks[self._at]
+            if self._pos < len(chunk):
+                n = min(len(buffer), len(chunk) - self._pos)
+                buffer[:n] = memoryview(chunk)[self._pos:self._pos + n]
+                self._pos += n
+                return n
+            self._at, self._pos = self._at + 1, 0
+        return 0
 
 
 def decimal_literal(value: Decimal | int | float | str) -> Literal:

@@ -142,10 +142,10 @@ def turtle(nt: NTriples, prefixes: Iterable[tuple[str, str]] = ()) -> bytes:
     import pyoxigraph
 
     names = {p: str(ns) for p, ns in prefixes
-             if p not in PREFIXES and str(ns) not in PREFIXES.values() and f"<{ns}".encode() in nt.data}
+             if p not in PREFIXES and str(ns) not in PREFIXES.values() and f"<{ns}".encode() in nt}
     names.update(PREFIXES)
-    body = pyoxigraph.serialize(pyoxigraph.parse(input=nt.data, format=pyoxigraph.RdfFormat.N_TRIPLES),
-                                format=pyoxigraph.RdfFormat.TURTLE, prefixes=names) if nt.data else b""
+    body = pyoxigraph.serialize(pyoxigraph.parse(input=nt.reader(), format=pyoxigraph.RdfFormat.N_TRIPLES),
+                                format=pyoxigraph.RdfFormat.TURTLE, prefixes=names) if nt.size else b""
     # Oxigraph writes every prefix first, in an order of its own: put ours, sorted, in their place
     lines = body.split(b"\n", len(names)) if body else []
     if lines and not all(line.startswith(b"@prefix ") for line in lines[:-1]):
