@@ -159,15 +159,16 @@ def build(
         if progress:
             progress(len(results), len(files), files[result.index])
 
-    # local workers look files up in the cache and store what they extract themselves (on a cluster the
-    # store may not be theirs: there the files are looked up here first, and stored here)
-    cached_by_workers = cache is not None and engine.name == "local"
+    # local workers look their files up in the cache and store what they extract themselves; on a cluster
+    # the store may not be the workers', so there this process does both
+    cache_in_workers = cache if engine.name == "local" else None
+    cache_here = cache if cache_in_workers is None else None
 
     def jobs():
         for i, path in enumerate(files):
-            if cache is not None and not cached_by_workers:
-                key = cache.key(path)
-                hit = cache.get(key, i, str(path))
+            if cache_here is not None:
+                key = cache_here.key(path)
+                hit = cache_here.get(key, i, str(path))
                 if hit is not None:
                     keys[i] = key or ""
                     counts["reused"] += len(hit.documents)
@@ -175,19 +176,18 @@ def build(
                     continue
             yield (i, str(path))
 
-    extract = functools.partial(extract_file, date=date, part_chars=part_chars, keep_all=keep_all,
-                                cache=cache if cached_by_workers else None)
+    extract = functools.partial(extract_file, date=date, part_chars=part_chars, keep_all=keep_all, cache=cache_in_workers)
     extraction_started = time.perf_counter()
     try:
         # looked up here, the jobs are listed first (a pool would read them on a thread of its own)
-        for result in engine.map(extract, list(jobs()) if cache is not None and not cached_by_workers else jobs()):
+        for result in engine.map(extract, list(jobs()) if cache_here is not None else jobs()):
             if result.reused:
                 counts["reused"] += len(result.documents)
             elif result.error is None:
                 counts["extracted"] += len(result.documents)
                 counts["extracted_bytes"] += result.size
             if cache is not None and result.error is None:
-                keys[result.index] = (result.cache_key if cached_by_workers else cache.put(result)) or ""
+                keys[result.index] = (cache_here.put(result) if cache_here is not None else result.cache_key) or ""
             done(result)
             if len(results) % 64 == 0:
                 gc.freeze()  # what has been extracted stays: spare the collector walking it again and again

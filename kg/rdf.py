@@ -84,10 +84,6 @@ _TYPE, _LABEL, _ALT = str(RDF.type), str(RDFS.label), str(SKOS.altLabel)
 _INTEGER = str(XSD.integer)
 
 
-def _zh_lit(text: str) -> Lit:
-    return Lit(text, "zh")
-
-
 class _Terms(dict):
     """IRIs of the ontology's terms by local name, each made once: ``_Z["evidence"]``."""
 
@@ -384,7 +380,7 @@ def _date_lit(value: str) -> Lit:
 def _period_lit(value: str) -> Lit:
     if value[:4].isdigit() and (len(value) == 4 or (len(value) == 10 and value[4] == "-")):
         return _date_lit(value)
-    return _zh_lit(value)
+    return Lit(value, "zh")
 
 
 def load_rdf(paths: list[str | Path]) -> Graph:

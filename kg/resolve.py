@@ -345,8 +345,7 @@ def _union_short_names(first: dict[str, int], uf: _UnionFind) -> None:
     """
     fulls: dict[str, list[str]] = defaultdict(list)  # brand → full names, longest first
     for name in sorted(first):
-        core = company_core(name)
-        if name.endswith(LEGAL_HEADS) and len(core) >= 2:
+        if name.endswith(LEGAL_HEADS) and len(core := company_core(name)) >= 2:
             fulls[core[:2]].append(name)
     lengths = {}
     for brand, names in fulls.items():
