@@ -40,6 +40,10 @@ _PAGE_NUMBER = re.compile(r"^(?:[-—–－]\s*\d+\s*[-—–－]|第\s*\d+\s*�
 _CAPTION_GAP = 2
 
 
+#: a character that :func:`_safe_char` may change (the others are kept as they are)
+_MAY_CHANGE = re.compile("[^\u4e00-\u9fff\x00-\x7f" + re.escape("".join(sorted(_KEEP))) + "]").search
+
+
 def _safe_char(ch: str) -> str:
     """NFKC for one character, unless it is Chinese punctuation or would grow."""
     if "\u4e00" <= ch <= "\u9fff" or ch in _KEEP or ch.isascii():
@@ -140,9 +144,8 @@ def normalise(raw: RawDocument) -> Document:
             chars.append("\n")
             offsets.append(raw_start - 1)
         line_start = len(chars) if not joined_to_previous else lines[-1].start
-        for k, ch in enumerate(body):
-            chars.append(_safe_char(ch))
-            offsets.append(raw_start + k)
+        chars.extend(map(_safe_char, body) if _MAY_CHANGE(body) else body)
+        offsets.extend(range(raw_start, raw_start + len(body)))
         nxt = raw_lines[i + 1][1] if i + 1 < len(raw_lines) else ""
         broken_prose = (
             _MID_SENTENCE.search(body) is not None

@@ -98,6 +98,12 @@ def _leftmost_longest(text: str, words) -> list[tuple[int, str]]:
 
 
 @lru_cache(maxsize=16)
+def _any_of(words: frozenset[str]) -> Callable[[str], re.Match[str] | None]:
+    """A test whether a text contains any of ``words`` (one scan, not one per word)."""
+    return re.compile("|".join(map(re.escape, sorted(words)))).search
+
+
+@lru_cache(maxsize=16)
 def _head_pattern(heads: tuple[str, ...]) -> re.Pattern[str]:
     """Every head starting at every position (a lookahead lets matches overlap), longest first."""
     return re.compile("(?=(" + "|".join(map(re.escape, sorted(heads, key=len, reverse=True))) + "))")
@@ -579,8 +585,10 @@ def find_persons(view: SentenceView) -> list[Mention]:
     >>> [m.name for m in find_persons(SentenceView.of_text("汉滨区区长王孝成致辞。"))]
     ['王孝成']
     """
-    out = []
+    out: list[Mention] = []
     text = view.text
+    if not _any_of(lexicon.person_titles())(text):
+        return out
     for title in sorted(lexicon.person_titles(), key=len, reverse=True):
         for i in _find_all(text, title):
             pos = i + len(title)
@@ -594,7 +602,9 @@ def find_persons(view: SentenceView) -> list[Mention]:
 
 def find_bodies(view: SentenceView) -> list[Mention]:
     """Government organs from ``bodies.txt`` (国务院, 科技部 …), as whole words."""
-    out = []
+    out: list[Mention] = []
+    if not _any_of(lexicon.national_bodies())(view.text):
+        return out
     for word in lexicon.national_bodies():
         for i in _find_all(view.text, word):
             end = i + len(word)
@@ -626,15 +636,37 @@ def _select(candidates: list[Mention]) -> list[Mention]:
     """
     ranked = sorted(candidates, key=lambda m: (-(m.end - m.start), -PRIORITY.get(m.rule, 0), m.start))
     kept: list[Mention] = []
+    taken = _Spans()  # the characters of the kept mentions (project owners aside)
     for m in ranked:
         if m.rule == "project-owner":
             if any(k.rule == "project" and k.start <= m.start and m.end <= k.end for k in kept):
                 kept.append(m)
             continue
-        if any(m.start < k.end and k.start < m.end for k in kept if k.rule != "project-owner"):
+        if taken.overlaps(m.start, m.end):
             continue
         kept.append(m)
+        taken.add(m.start, m.end)
     return sorted(kept)
+
+
+class _Spans:
+    """Character positions taken by spans: an overlap test that does not look at every span.
+
+    >>> spans = _Spans(); spans.add(2, 5)
+    >>> spans.overlaps(0, 2), spans.overlaps(4, 9)
+    (False, True)
+    """
+
+    def __init__(self) -> None:
+        self._taken = bytearray()
+
+    def add(self, start: int, end: int) -> None:
+        if end > len(self._taken):
+            self._taken.extend(bytes(end - len(self._taken)))
+        self._taken[start:end] = b"\x01" * (end - start)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return self._taken.find(1, start, end) >= 0
 
 
 def find_mentions(doc: Document) -> list[Mention]:
@@ -674,17 +706,19 @@ def _add_repeats(doc: Document, mentions: list[Mention], views: list[SentenceVie
                     k += 1
                 if k >= 3 and text[i : i + k] != full:
                     names.setdefault(text[i : i + k], Mention(0, 0, text[i : i + k], text[i : i + k], "Enterprise", 0, "brand"))
-    taken = [(m.start, m.end) for m in mentions]
+    taken = _Spans()
+    for m in mentions:
+        taken.add(m.start, m.end)
     extra: list[Mention] = []
 
     def add(start: int, end: int, name: str, cls: str, rule: str) -> None:
-        if any(s < end and start < e for s, e in taken):
+        if taken.overlaps(start, end):
             return
         sentence = doc.sentence_at(start)
         if end > sentence.end:
             return
         extra.append(Mention(start, end, doc.text[start:end], name, cls, sentence.index, rule))
-        taken.append((start, end))
+        taken.add(start, end)
 
     for start, name in _leftmost_longest(text, names):
         add(start, start + len(name), name, names[name].cls, "repeat")

@@ -84,6 +84,11 @@ class SentenceView:
         return [i for i, tok in enumerate(self.tokens) for _ in tok.word]
 
     @cached_property
+    def tag_at(self) -> dict[int, str]:
+        """The tag of the token starting at each position."""
+        return {t.start: t.tag for t in self.tokens}
+
+    @cached_property
     def token_starts(self) -> frozenset[int]:
         return frozenset(t.start for t in self.tokens)
 
@@ -141,6 +146,12 @@ def _legal_stops() -> frozenset[str]:
     return frozenset(w for w in lexicon.boundary_words() if len(w) > 1 or w in _LEGAL_SINGLE)
 
 
+@lru_cache(maxsize=1)
+def _names_only() -> frozenset[str]:
+    """Boundary words of names that may stand inside a project name."""
+    return lexicon.boundary_words() - lexicon.project_boundary_words()
+
+
 def extend_left(
     view: SentenceView,
     pos: int,
@@ -169,10 +180,10 @@ def extend_left(
     project = kind == "project"
     allow_list = project and "；" in view.text
     verbs_ok = lexicon.name_verbs()
-    tags = {t.start: t.tag for t in view.tokens}
+    tags = view.tag_at
     depth = 0
     start = pos
-    names_only = lexicon.boundary_words() - stops if project else frozenset()
+    names_only = _names_only() if project else frozenset()
     for piece_start, piece in view.pieces_before(pos):
         if _is_stop_piece(piece, stops, allow_digits=project, allow_quotes=project, allow_list=allow_list):
             break
@@ -351,9 +362,19 @@ def counted(view: SentenceView, start: int, end: int, *, after: bool = True) -> 
         text.startswith(u, count_after.end()) for u in units
     ):
         return True
-    for u in units:
-        if u != "%" and text.endswith(u, 0, start):
-            before = _COUNT_BEFORE.search(text, 0, start - len(u))
-            if before:
-                return True
+    if start <= 0:
+        return False
+    for u in _units_by_last_char().get(text[start - 1], ()):
+        if text.endswith(u, 0, start) and _COUNT_BEFORE.search(text, 0, start - len(u)):
+            return True
     return False
+
+
+@lru_cache(maxsize=1)
+def _units_by_last_char() -> dict[str, tuple[str, ...]]:
+    """The units (``%`` aside) by their last character: the only ones that can end before a given place."""
+    out: dict[str, list[str]] = {}
+    for u in lexicon.units():
+        if u != "%" and u:
+            out.setdefault(u[-1], []).append(u)
+    return {ch: tuple(us) for ch, us in out.items()}
