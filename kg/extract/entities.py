@@ -203,6 +203,12 @@ def find_headed_names(view: SentenceView) -> list[Mention]:
     return out
 
 
+@lru_cache(maxsize=8)
+def _heads_of_kind(kind: str) -> list[str]:
+    """The heads of ``names.tsv`` of one kind (``legal``, ``project`` …)."""
+    return [h for h, spec in lexicon.name_heads().items() if spec.kind == kind]
+
+
 def find_projects(view: SentenceView) -> list[Mention]:
     """Projects (…项目, …工程); a company named at the start is an enterprise too.
 
@@ -211,9 +217,9 @@ def find_projects(view: SentenceView) -> list[Mention]:
     [('赣州福兴实业有限公司年产5000吨饲料项目', 'Project'), ('赣州福兴实业有限公司', 'Enterprise')]
     """
     heads = lexicon.name_heads()
-    legal = [h for h, spec in heads.items() if spec.kind == "legal"]
+    legal = _heads_of_kind("legal")
     out = []
-    for pos, head in _head_matches(view.text, [h for h, s in heads.items() if s.kind == "project"]):
+    for pos, head in _head_matches(view.text, _heads_of_kind("project")):
         end = pos + len(head)
         if view.in_quote(pos):
             continue

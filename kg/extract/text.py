@@ -56,7 +56,10 @@ def clean_name(text: str) -> str:
     >>> clean_name("省“两化”融合示范园区")
     '省两化融合示范园区'
     """
-    return "".join(ch for ch in text if ch not in QUOTE_MARKS).strip()
+    return text.translate(_NO_QUOTES).strip()
+
+
+_NO_QUOTES = str.maketrans("", "", QUOTE_MARKS)
 
 
 @dataclass
