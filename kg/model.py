@@ -216,10 +216,20 @@ class Document:
     indicators: list[Indicator] = field(default_factory=list)
     #: mention span ``(start, end)`` → key of the entity it names (anaphora included)
     links: dict[tuple[int, int], str] = field(default_factory=dict)
+    #: sentence start → its evidence record, made by :meth:`evidence` (a cache, not part of the value)
+    evidence_records: dict[int, Evidence] = field(default_factory=dict, repr=False, compare=False)
 
     def evidence(self, sentence: Sentence) -> Evidence:
-        """The evidence record of one of this document's sentences."""
-        return Evidence(self.id, sentence.start, sentence.end, sentence.text)
+        """The evidence record of one of this document's sentences.
+
+        One record per sentence, shared by the facts read from it, so that a document is pickled (sent
+        back from a worker, cached) with each sentence once, not once per fact.
+        """
+        record = self.evidence_records.get(sentence.start)
+        if record is None:
+            record = self.evidence_records[sentence.start] = Evidence(self.id, sentence.start, sentence.end,
+                                                                      sentence.text)
+        return record
 
     def sentence_at(self, offset: int) -> Sentence:
         """The sentence that contains character ``offset``."""

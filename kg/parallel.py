@@ -55,7 +55,8 @@ def slim(doc: Document) -> Document:
     """A processed document without what only extraction needed (offset map, tokens, sentences, mentions,
     also those of each entity: the graph keeps an entity's sentences, not where in them its name stands)."""
     entities = [replace(e, mentions=[]) if e.mentions else e for e in doc.entities]
-    return replace(doc, raw_offset=[], match_text="", lines=[], sentences=[], mentions=[], links={}, entities=entities)
+    return replace(doc, raw_offset=[], match_text="", lines=[], sentences=[], mentions=[], links={}, entities=entities,
+                   evidence_records={})
 
 
 @dataclass

@@ -19,7 +19,7 @@ from collections import defaultdict
 from functools import lru_cache
 
 from .. import lexicon
-from ..model import Document, Entity, Evidence, Indicator, Mention, Relation
+from ..model import Document, Entity, Indicator, Mention, Relation
 from ..resolve import context_zone
 from .entities import ANAPHORA
 from .figures import figure_pattern, find_figures
@@ -270,7 +270,7 @@ def find_indicators(doc: Document) -> list[Indicator]:
                     measure = measure[len(m.text):]
             out.append(Indicator(
                 subject=subject, measure=measure, value=fig.value, unit=fig.unit, raw_text=fig.raw_text,
-                start=fig.start, end=fig.end, evidence=Evidence(doc.id, sentence.start, sentence.end, sentence.text),
+                start=fig.start, end=fig.end, evidence=doc.evidence(sentence),
                 qualifier=fig.qualifier, period=normalise_period(fig.period, doc.date),
             ))
     return out
