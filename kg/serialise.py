@@ -4,8 +4,8 @@
 :class:`Format`: the files it writes and a ``write(g) -> {file name: bytes}``
 function. Turtle and N-Triples are written by Oxigraph from sorted N-Triples
 (:class:`kg.rdf.NTriples`, which a build makes without an rdflib graph, so a
-corpus of millions of triples is written in seconds); the other RDF syntaxes by
-rdflib. Every writer makes its output deterministic (sorted subjects, lines,
+corpus of millions of triples is written in seconds), and N-Quads from the same
+lines (:func:`nquads`); the other RDF syntaxes by rdflib. Every writer makes its output deterministic (sorted subjects, lines,
 graphs, keys and values), so two builds of the same input give the same bytes.
 
 ==========  ==========================  ==================================================
@@ -45,6 +45,7 @@ from typing import Any
 
 import networkx as nx
 from rdflib import Dataset, Graph, URIRef
+from rdflib.namespace import PROV, RDF
 from rdflib.plugins.serializers.jsonld import from_rdf
 from rdflib.plugins.serializers.trig import TrigSerializer
 
@@ -52,7 +53,7 @@ from .errors import FormatError
 from .files import write_atomic
 from .model import RELATION_PREDICATES
 from .rdf import PREFIXES, NTriples, graph_from_rdf, to_dataset
-from .vocab import ZKGR_IRI
+from .vocab import ZKG, ZKGR_IRI
 
 __all__ = ["Format", "FORMATS", "DEFAULT_FORMATS", "get_format", "serialise", "write_formats", "property_graph",
            "JSONLD_CONTEXT"]
@@ -181,13 +182,77 @@ def _write_nt(g: Graph | NTriples) -> dict[str, bytes]:
     return {"graph.nt": (g if isinstance(g, NTriples) else NTriples.from_graph(g)).data}
 
 
-def _sorted_lines(data: bytes) -> bytes:
-    lines = sorted(set(line for line in data.decode("utf-8").splitlines() if line.strip()))
-    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+def _write_nq(g: Graph | NTriples) -> dict[str, bytes]:
+    return {"graph.nq": nquads(g if isinstance(g, NTriples) else NTriples.from_graph(g))}
 
 
-def _write_nq(g: Graph) -> dict[str, bytes]:
-    return {"graph.nq": _sorted_lines(_dataset_copy(g).serialize(format="nquads", encoding="utf-8"))}
+_TYPE = f"<{RDF.type}>"
+_DOCUMENT, _EVIDENCE_CLASS, _STATEMENT = f"<{ZKG.Document}>", f"<{ZKG.Evidence}>", f"<{RDF.Statement}>"
+_DERIVED, _EVIDENCE, _HAS_INDICATOR = f"<{PROV.wasDerivedFrom}>", f"<{ZKG.evidence}>", f"<{ZKG.hasIndicator}>"
+_PARTS = {f"<{RDF.subject}>": 0, f"<{RDF.predicate}>": 1, f"<{RDF.object}>": 2}
+
+
+def nquads(nt: NTriples) -> bytes:
+    """Sorted N-Quads of a graph: each triple in the named graph of every document it comes from, as
+    :func:`kg.rdf.to_dataset` splits a graph (an entity's description in the graph of every document that
+    mentions it), read from its N-Triples lines without an rdflib graph.
+
+    >>> nt = NTriples(b'<urn:d> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/zonekg/ontology#Document> .\\n'
+    ...               b'<urn:x> <urn:p> "y" .\\n')
+    >>> print(nquads(nt).decode(), end="")
+    <urn:d> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/zonekg/ontology#Document> <urn:d> .
+    <urn:x> <urn:p> "y" .
+    """
+    triples = []
+    documents: set[str] = set()
+    evidence_nodes: set[str] = set()
+    derived: dict[str, str] = {}
+    statements: set[str] = set()
+    parts: dict[str, list] = {}
+    evidence_of: dict[str, list[str]] = {}
+    for line in nt.reader():
+        text = line.decode("utf-8")
+        s, p, o = text[:-3].split(" ", 2)  # "<s> <p> o .\n": IRIs hold no space
+        triples.append((s, p, o, text[:-2]))
+        if p == _TYPE:
+            if o == _DOCUMENT:
+                documents.add(s)
+            elif o == _EVIDENCE_CLASS:
+                evidence_nodes.add(s)
+            elif o == _STATEMENT:
+                statements.add(s)
+        elif p == _DERIVED:
+            derived[s] = o
+        elif p == _EVIDENCE:
+            evidence_of.setdefault(s, []).append(o)
+        elif p in _PARTS:
+            parts.setdefault(s, [None, None, None])[_PARTS[p]] = o
+    doc_of = {ev: doc for ev, doc in derived.items() if ev in evidence_nodes}
+    doc_of.update((doc, doc) for doc in documents)
+
+    def docs(node: str) -> set[str]:
+        if node in doc_of:
+            return {doc_of[node]}
+        return {doc_of[ev] for ev in evidence_of.get(node, ()) if ev in doc_of}
+
+    statement_docs: dict[tuple, set[str]] = {}
+    for st in statements:
+        statement_docs.setdefault(tuple(parts.get(st, (None, None, None))), set()).update(docs(st))
+    out: list[str] = []
+    for s, p, o, head in triples:
+        if p == _EVIDENCE:
+            names = {doc_of[o]} if o in doc_of else docs(s)
+        elif p == _HAS_INDICATOR:
+            names = docs(o) or docs(s)
+        else:
+            asserted = statement_docs.get((s, p, o))
+            names = asserted if asserted is not None else docs(s)
+        if not names:
+            out.append(head + ".\n")
+        for name in names:
+            out.append(f"{head}{name} .\n")
+    out.sort()
+    return "".join(out).encode("utf-8")
 
 
 def _write_trig(g: Graph) -> dict[str, bytes]:
@@ -373,7 +438,7 @@ def _write_csv(g: Graph) -> dict[str, bytes]:
 FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("ttl", ("graph.ttl",), "text/turtle", _write_turtle, streams=True, rdflib_name="turtle"),
     Format("nt", ("graph.nt",), "application/n-triples", _write_nt, streams=True, rdflib_name="nt"),
-    Format("nq", ("graph.nq",), "application/n-quads", _write_nq, rdflib_name="nquads"),
+    Format("nq", ("graph.nq",), "application/n-quads", _write_nq, streams=True, rdflib_name="nquads"),
     Format("trig", ("graph.trig",), "application/trig", _write_trig, rdflib_name="trig"),
     Format("jsonld", ("graph.jsonld",), "application/ld+json", _write_jsonld, rdflib_name="json-ld"),
     Format("xml", ("graph.rdf",), "application/rdf+xml", _write_xml, rdflib_name="xml"),
