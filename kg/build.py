@@ -301,10 +301,10 @@ def _plan_store(store, cache, manifest, existing, files, results, keys, seen, in
         kept += len(old.documents)
     if kept_docs:  # the store also keeps documents of files this build did not read
         merged, _ = resolve_corpus(inputs_docs + kept_docs, aliases=aliases)
-        G = to_networkx(merged)
+        nt = to_ntriples(to_networkx(merged))
     else:
-        G = built.nx_graph
-    return plan_store(store, G, manifest, inputs, documents=len(inputs_docs) + kept, removed=removed, kept=kept,
+        nt = built.ntriples
+    return plan_store(store, nt, manifest, inputs, documents=len(inputs_docs) + kept, removed=removed, kept=kept,
                       prune=prune, existing_graphs=existing)
 
 

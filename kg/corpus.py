@@ -36,7 +36,7 @@ from .ingest import _sidecar
 from .parallel import FileResult
 
 if TYPE_CHECKING:
-    import networkx as nx
+    from .rdf import NTriples
 
 __all__ = ["CACHE_FOLDER", "MANIFEST", "fingerprint", "key_for", "file_sha256", "ExtractionCache", "Manifest",
            "StorePlan", "graph_lines", "plan_store", "update_store", "store_graphs"]
@@ -194,28 +194,29 @@ class StorePlan:
                 "graphs_unchanged": self.unchanged, "kept_from_earlier_builds": self.kept, "removed": self.removed}
 
 
-def graph_lines(G: nx.MultiDiGraph) -> dict[str, list[str]]:
-    """The triples of the RDF graph of ``G`` by the named graph they go into in the store (see
-    :func:`kg.store.split_by_document`), as sorted N-Triples lines."""
-    from .rdf import nt_term, statements
+def graph_lines(nt: NTriples) -> dict[str, list[str]]:
+    """The lines of a build's sorted N-Triples by the named graph they go into in the store (see
+    :func:`kg.store.split_by_document`), each graph's lines in order."""
     from .store import SHARED_GRAPH, split_statements
 
-    triples = list(statements(G))
-    out: dict[str, list[str]] = {}
-    for doc, found in split_statements(triples).items():
-        lines = {f"{nt_term(s)} {nt_term(p)} {nt_term(o)} ." for s, p, o in (triples[i] for i in found)}
-        out[doc or SHARED_GRAPH] = sorted(lines)
-    return out
+    def plain(term: str) -> str:  # an IRI without its <>; a literal as written, which never looks like one
+        return term[1:-1] if term[0] == "<" else term
+
+    lines, triples = [], []
+    for s, p, o, line in nt.lines():
+        lines.append(line)
+        triples.append((s[1:-1], p[1:-1], plain(o)))
+    return {doc or SHARED_GRAPH: [lines[i] for i in found] for doc, found in split_statements(triples).items()}
 
 
-def plan_store(store: str | Path, G: nx.MultiDiGraph, manifest: Manifest, inputs: dict[str, str], *, documents: int,
+def plan_store(store: str | Path, nt: NTriples, manifest: Manifest, inputs: dict[str, str], *, documents: int,
                removed: int, kept: int, prune: bool, existing_graphs: Iterable[str] | None = None) -> StorePlan:
-    """Compare the store's graph ``G`` (all the documents it will hold) with what the manifest says was written.
+    """Compare the store's graph ``nt`` (all the documents it will hold) with what the manifest says was written.
 
     ``inputs`` is the new manifest's path → key map. With ``prune``, or when the manifest is pending, every
     graph of the store that ``G`` does not hold is dropped; otherwise only those this store's builds wrote.
     """
-    lines = graph_lines(G)
+    lines = graph_lines(nt)
     hashes = {name: hashlib.sha256("\n".join(ls).encode()).hexdigest() for name, ls in lines.items()}
     old = manifest.graphs
     full = old is None

@@ -306,6 +306,19 @@ class NTriples:
         lines = sorted(set(canonical.decode("utf-8").splitlines(keepends=True)))
         return cls("".join(lines).encode("utf-8"))
 
+    def lines(self) -> Iterator[tuple[str, str, str, str]]:
+        """Every line as ``(subject, predicate, object, line)``: the terms as the line writes them (IRIs in
+        ``<>``) and the line without its newline, in order.
+
+        >>> next(NTriples([b'<urn:a> <urn:p> "x y" .\\n']).lines())
+        ('<urn:a>', '<urn:p>', '"x y"', '<urn:a> <urn:p> "x y" .')
+        """
+        for chunk in self.chunks:
+            text = chunk.decode("utf-8")
+            for line in text.split("\n")[:-1]:  # not splitlines(): a literal may hold U+2028 unescaped
+                s, p, o = line[:-2].split(" ", 2)  # "<s> <p> o .": an IRI holds no space
+                yield s, p, o, line
+
     def to_graph(self) -> Graph:
         """An rdflib graph of these triples, with the project's prefixes."""
         g = new_graph()

@@ -210,10 +210,8 @@ def nquads(nt: NTriples) -> bytes:
     statements: set[str] = set()
     parts: dict[str, list] = {}
     evidence_of: dict[str, list[str]] = {}
-    for line in nt.reader():
-        text = line.decode("utf-8")
-        s, p, o = text[:-3].split(" ", 2)  # "<s> <p> o .\n": IRIs hold no space
-        triples.append((s, p, o, text[:-2]))
+    for s, p, o, line in nt.lines():
+        triples.append((s, p, o, line[:-1]))
         if p == _TYPE:
             if o == _DOCUMENT:
                 documents.add(s)

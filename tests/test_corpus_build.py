@@ -417,7 +417,7 @@ def test_short_names_join_full_names_as_comparing_every_pair_would(names):
 
 
 def test_the_store_lines_of_a_build_are_those_of_its_rdflib_graph_split_by_document(corpus_result):
-    """kg build --store splits the statements of the networkx graph; kg push splits an rdflib graph: the same."""
+    """kg build --store splits the lines of the build's N-Triples; kg push splits an rdflib graph: the same."""
     from kg.corpus import graph_lines
     from kg.store import SHARED_GRAPH, split_by_document
 
@@ -428,7 +428,7 @@ def test_the_store_lines_of_a_build_are_those_of_its_rdflib_graph_split_by_docum
 
     expected = {doc or SHARED_GRAPH: sorted(f"{term(s)} {term(p)} {term(o)} ." for s, p, o in triples)
                 for doc, triples in split_by_document(corpus_result.graph).items()}
-    lines = graph_lines(corpus_result.nx_graph)
+    lines = graph_lines(corpus_result.ntriples)
     assert lines == expected
     assert len(lines) == len(corpus_result.documents) + 1 and sum(map(len, lines.values())) >= len(corpus_result.graph)
 
