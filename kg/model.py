@@ -216,8 +216,8 @@ class Document:
     indicators: list[Indicator] = field(default_factory=list)
     #: mention span ``(start, end)`` → key of the entity it names (anaphora included)
     links: dict[tuple[int, int], str] = field(default_factory=dict)
-    #: sentence start → its evidence record, made by :meth:`evidence` (a cache, not part of the value)
-    evidence_records: dict[int, Evidence] = field(default_factory=dict, repr=False, compare=False)
+    #: a sentence's (start, end) → its evidence record, made by :meth:`evidence` (a cache, not part of the value)
+    evidence_records: dict[tuple[int, int], Evidence] = field(default_factory=dict, repr=False, compare=False)
 
     def evidence(self, sentence: Sentence) -> Evidence:
         """The evidence record of one of this document's sentences.
@@ -225,10 +225,10 @@ class Document:
         One record per sentence, shared by the facts read from it, so that a document is pickled (sent
         back from a worker, cached) with each sentence once, not once per fact.
         """
-        record = self.evidence_records.get(sentence.start)
+        span = (sentence.start, sentence.end)
+        record = self.evidence_records.get(span)
         if record is None:
-            record = self.evidence_records[sentence.start] = Evidence(self.id, sentence.start, sentence.end,
-                                                                      sentence.text)
+            record = self.evidence_records[span] = Evidence(self.id, sentence.start, sentence.end, sentence.text)
         return record
 
     def sentence_at(self, offset: int) -> Sentence:

@@ -113,3 +113,22 @@ def test_leaving_an_engine_on_an_exception_does_not_wait_for_the_queued_jobs():
         interrupted = time.perf_counter()
         raise KeyboardInterrupt  # as Ctrl-C in the progress bar would, outside the engine's own code
     assert time.perf_counter() - interrupted < 3  # finishing the queue would take 8 s
+
+
+def test_facts_of_one_sentence_share_one_evidence_record_when_sent_back():
+    """What a worker sends back names each evidence sentence once: every fact from a sentence holds the same
+    record, and the copy the parent unpickles does too."""
+    import pickle
+
+    from kg.parallel import extract_file
+    from tests.data import SEED
+
+    doc = pickle.loads(pickle.dumps(extract_file(0, str(SEED)))).documents[0]
+    records = [ev for e in doc.entities for ev in e.evidence]
+    records += [r.evidence for r in doc.relations] + [i.evidence for i in doc.indicators]
+    by_span: dict[tuple[int, int], set[int]] = {}
+    for ev in records:
+        by_span.setdefault((ev.start, ev.end), set()).add(id(ev))
+    assert len(records) > 2 * len(by_span) > 20  # facts share sentences …
+    assert all(len(ids) == 1 for ids in by_span.values())  # … and each sentence is one record
+    assert any("萍乡经济技术开发区" in ev.text for ev in records)
