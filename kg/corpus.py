@@ -214,7 +214,7 @@ def plan_store(store: str | Path, nt: NTriples, manifest: Manifest, inputs: dict
     """Compare the store's graph ``nt`` (all the documents it will hold) with what the manifest says was written.
 
     ``inputs`` is the new manifest's path → key map. With ``prune``, or when the manifest is pending, every
-    graph of the store that ``G`` does not hold is dropped; otherwise only those this store's builds wrote.
+    graph of the store that ``nt`` does not hold is dropped; otherwise only those this store's builds wrote.
     """
     lines = graph_lines(nt)
     hashes = {name: hashlib.sha256("\n".join(ls).encode()).hexdigest() for name, ls in lines.items()}
