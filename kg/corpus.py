@@ -235,6 +235,7 @@ def update_store(plan: StorePlan) -> dict[str, int]:
     The manifest is marked pending first, so a build killed during the write is followed by a full rewrite.
     Returns the triples written per graph.
     """
+    from .rdf import chunk_reader
     from .store import open_for_writing
 
     pending = Manifest(plan.manifest.inputs, None, True)
@@ -254,8 +255,10 @@ def update_store(plan: StorePlan) -> dict[str, int]:
                 # transaction; stopped during it, the store is partly written and the pending manifest makes
                 # the next build rewrite every graph
                 store.update(" ;\n".join(drops))
-                quads = "".join(f"{line[:-1]}<{name}> .\n" for name, lines in sorted(plan.write.items()) for line in lines)
-                store.bulk_load(quads.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+                # made one graph at a time as Oxigraph reads them: never all the quads in memory at once
+                quads = ("".join(f"{line[:-1]}<{name}> .\n" for line in lines).encode("utf-8")
+                         for name, lines in sorted(plan.write.items()))
+                store.bulk_load(chunk_reader(quads), format=ox.RdfFormat.N_QUADS)
             store.flush()
         plan.manifest.save(plan.path)
     except (OSError, SyntaxError, ValueError, RuntimeError) as err:

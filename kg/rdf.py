@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import NamedTuple
@@ -293,7 +293,7 @@ class NTriples:
 
     def reader(self) -> io.BufferedReader:
         """A binary file reading the lines, without joining them."""
-        return io.BufferedReader(_ChunkReader(self.chunks), buffer_size=1 << 20)
+        return chunk_reader(self.chunks)
 
     @classmethod
     def from_graph(cls, g: Graph) -> NTriples:
@@ -327,23 +327,33 @@ class NTriples:
         return g
 
 
+def chunk_reader(chunks: Iterable[bytes]) -> io.BufferedReader:
+    """A binary file reading ``chunks`` one after the other, made as they are read (a generator's never all
+    in memory at once).
+
+    >>> chunk_reader(b"%d," % i for i in range(3)).read()
+    b'0,1,2,'
+    """
+    return io.BufferedReader(_ChunkReader(chunks), buffer_size=1 << 20)
+
+
 class _ChunkReader(io.RawIOBase):
-    def __init__(self, chunks: list[bytes]) -> None:
-        self._chunks, self._at, self._pos = chunks, 0, 0
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks, self._chunk, self._pos = iter(chunks), b"", 0
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:
-        while self._at < len(self._chunks):
-            chunk = self._chunks[self._at]
-            if self._pos < len(chunk):
-                n = min(len(buffer), len(chunk) - self._pos)
-                buffer[:n] = memoryview(chunk)[self._pos:self._pos + n]
-                self._pos += n
-                return n
-            self._at, self._pos = self._at + 1, 0
-        return 0
+        while self._pos >= len(self._chunk):
+            self._chunk, self._pos = next(self._chunks, None), 0
+            if self._chunk is None:
+                self._chunk = b""
+                return 0
+        n = min(len(buffer), len(self._chunk) - self._pos)
+        buffer[:n] = memoryview(self._chunk)[self._pos:self._pos + n]
+        self._pos += n
+        return n
 
 
 def decimal_literal(value: Decimal | int | float | str) -> Literal:
