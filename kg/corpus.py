@@ -199,13 +199,18 @@ def graph_lines(nt: NTriples) -> dict[str, list[str]]:
     :func:`kg.store.split_by_document`), each graph's lines in order."""
     from .store import SHARED_GRAPH, split_statements
 
-    def plain(term: str) -> str:  # an IRI without its <>; a literal as written, which never looks like one
-        return term[1:-1] if term[0] == "<" else term
-
     lines, triples = [], []
+    last, subject = "", ""
+    predicates: dict[str, str] = {}
     for s, p, o, line in nt.lines():
         lines.append(line)
-        triples.append((s[1:-1], p[1:-1], plain(o)))
+        if s != last:  # a subject's lines come together: one string for all of them
+            last, subject = s, s[1:-1]
+        predicate = predicates.get(p)
+        if predicate is None:
+            predicate = predicates[p] = p[1:-1]
+        # an IRI without its <>; a literal as written, which never looks like one
+        triples.append((subject, predicate, o[1:-1] if o[0] == "<" else o))
     return {doc or SHARED_GRAPH: [lines[i] for i in found] for doc, found in split_statements(triples).items()}
 
 
