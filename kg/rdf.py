@@ -328,8 +328,8 @@ class NTriples:
 
 
 def chunk_reader(chunks: Iterable[bytes]) -> io.BufferedReader:
-    """A binary file reading ``chunks`` one after the other, made as they are read (a generator's never all
-    in memory at once).
+    """A binary file reading ``chunks`` one after the other; chunks from a generator are made as they are
+    read, so they are never all in memory at once.
 
     >>> chunk_reader(b"%d," % i for i in range(3)).read()
     b'0,1,2,'

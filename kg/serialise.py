@@ -5,8 +5,9 @@
 function. Turtle and N-Triples are written by Oxigraph from sorted N-Triples
 (:class:`kg.rdf.NTriples`, which a build makes without an rdflib graph, so a
 corpus of millions of triples is written in seconds), and N-Quads from the same
-lines (:func:`nquads`); the other RDF syntaxes by rdflib. Every writer makes its output deterministic (sorted subjects, lines,
-graphs, keys and values), so two builds of the same input give the same bytes.
+lines (:func:`nquads`); the other RDF syntaxes by rdflib. Every writer makes its
+output deterministic (sorted subjects, lines, graphs, keys and values), so two
+builds of the same input give the same bytes.
 
 ==========  ==========================  ==================================================
 name        files                       what
