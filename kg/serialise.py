@@ -226,8 +226,8 @@ def nquads(nt: NTriples) -> bytes:
             evidence_of.setdefault(s, []).append(o)
         elif p in _PARTS:
             parts.setdefault(s, [None, None, None])[_PARTS[p]] = o
-    doc_of = {ev: doc for ev, doc in derived.items() if ev in evidence_nodes}
-    doc_of.update((doc, doc) for doc in documents)
+    doc_of = {doc: doc for doc in documents}
+    doc_of.update((ev, doc) for ev, doc in derived.items() if ev in evidence_nodes)
 
     def docs(node: str) -> set[str]:
         if node in doc_of:
