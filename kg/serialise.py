@@ -204,15 +204,13 @@ def nquads(nt: NTriples) -> bytes:
     <urn:d> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/zonekg/ontology#Document> <urn:d> .
     <urn:x> <urn:p> "y" .
     """
-    triples = []
     documents: set[str] = set()
     evidence_nodes: set[str] = set()
     derived: dict[str, str] = {}
     statements: set[str] = set()
     parts: dict[str, list] = {}
     evidence_of: dict[str, list[str]] = {}
-    for s, p, o, line in nt.lines():
-        triples.append((s, p, o, line[:-1]))
+    for s, p, o, _ in nt.lines():
         if p == _TYPE:
             if o == _DOCUMENT:
                 documents.add(s)
@@ -237,8 +235,11 @@ def nquads(nt: NTriples) -> bytes:
     statement_docs: dict[tuple, set[str]] = {}
     for st in statements:
         statement_docs.setdefault(tuple(parts.get(st, (None, None, None))), set()).update(docs(st))
+    # The lines are sorted, and a quad is its line with the graph's name before the final dot: taken in the
+    # order of the lines, each line's quads in the order of their graphs, the quads come out sorted.
+    chunks: list[bytes] = []
     out: list[str] = []
-    for s, p, o, head in triples:
+    for s, p, o, line in nt.lines():
         if p == _EVIDENCE:
             names = {doc_of[o]} if o in doc_of else docs(s)
         elif p == _HAS_INDICATOR:
@@ -246,12 +247,16 @@ def nquads(nt: NTriples) -> bytes:
         else:
             asserted = statement_docs.get((s, p, o))
             names = asserted if asserted is not None else docs(s)
+        head = line[:-1]
         if not names:
             out.append(head + ".\n")
-        for name in names:
-            out.append(f"{head}{name} .\n")
-    out.sort()
-    return "".join(out).encode("utf-8")
+        else:
+            out.extend(f"{head}{name} .\n" for name in sorted(names))
+        if len(out) > 100_000:
+            chunks.append("".join(out).encode("utf-8"))
+            out = []
+    chunks.append("".join(out).encode("utf-8"))
+    return b"".join(chunks)
 
 
 def _write_trig(g: Graph) -> dict[str, bytes]:
