@@ -23,7 +23,6 @@ import functools
 import itertools
 import os
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -196,8 +195,6 @@ def _call_batch(fn: Callable[..., Any], jobs: list[tuple]) -> list[Any]:
 
 #: files per task sent to a local worker process (fewer round trips: the parent shares the cores)
 CHUNK = 16
-#: how long stopping a pool of workers may take before they are killed (see :meth:`LocalEngine.abort`)
-ABORT_SECONDS = 3.0
 
 
 class LocalEngine(Engine):
@@ -246,28 +243,14 @@ class LocalEngine(Engine):
             raise
 
     def abort(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        workers = list(getattr(pool, "_pool", ()))
-        # Pool.terminate joins the pool's own threads, which can wait for ever on a queue a killed worker
-        # left half-written (a kg build once did not stop after Ctrl-C, in CI): given a moment, it is left to
-        # itself and the workers are killed, so that Ctrl-C always ends the build.
-        stopping = threading.Thread(target=pool.terminate, name="kg-pool-terminate", daemon=True)
-        stopping.start()
-        stopping.join(ABORT_SECONDS)
-        if stopping.is_alive():
-            for worker in workers:
-                if worker.exitcode is None:
-                    worker.kill()
-            for worker in workers:
-                worker.join(5)
+        self.close(terminate=True)
 
     def close(self, terminate: bool = False) -> None:
-        if terminate:
-            self.abort()
-        elif self._pool is not None:
-            self._pool.close()
+        if self._pool is not None:
+            if terminate:
+                self._pool.terminate()
+            else:
+                self._pool.close()
             self._pool.join()
             self._pool = None
 

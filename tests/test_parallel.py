@@ -115,28 +115,6 @@ def test_leaving_an_engine_on_an_exception_does_not_wait_for_the_queued_jobs():
     assert time.perf_counter() - interrupted < 3  # finishing the queue would take 8 s
 
 
-def test_workers_are_killed_when_stopping_the_pool_hangs(monkeypatch):
-    """Pool.terminate can wait for ever on the pool's own threads; aborting an engine must still end at once
-    and leave no worker running."""
-    import multiprocessing.pool
-    import threading
-    import time
-
-    from kg.parallel import ABORT_SECONDS, LocalEngine
-
-    engine = LocalEngine(2)
-    results = engine.map(_slow, [(i,) for i in range(40)])
-    assert next(results) in range(40)
-    workers = list(engine._pool._pool)
-    forever = threading.Event()
-    monkeypatch.setattr(multiprocessing.pool.Pool, "terminate", lambda pool: forever.wait())
-    started = time.monotonic()
-    engine.abort()
-    assert time.monotonic() - started < ABORT_SECONDS + 5
-    assert workers and all(not worker.is_alive() for worker in workers)
-    forever.set()
-
-
 def test_facts_of_one_sentence_share_one_evidence_record_when_sent_back():
     """What a worker sends back names each evidence sentence once: every fact from a sentence holds the same
     record, and the copy the parent unpickles does too."""
