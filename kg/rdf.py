@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import NamedTuple
@@ -32,7 +32,7 @@ from .graph import INSTANCE_NAMESPACES, statement_iri
 from .vocab import ZKG, ZKGR
 
 __all__ = ["graph_to_rdf", "statements", "to_ntriples", "NTriples", "Lit", "nt_term",
-           "graph_from_rdf", "load_rdf", "new_graph", "to_dataset", "decimal_literal", "date_literal",
+           "graph_from_rdf", "load_rdf", "new_graph", "to_dataset", "document_graphs", "decimal_literal", "date_literal",
            "RDF_FORMATS", "PREFIXES"]
 
 #: File endings rdflib understands, by format name.
@@ -570,38 +570,73 @@ def to_dataset(g: Graph) -> Dataset:
     >>> [len(ds.graph(doc)) == len(g) for doc in g.subjects(RDF.type, ZKG.Document)]
     [True]
     """
-    doc_of: dict[URIRef, URIRef] = {}
-    for doc in g.subjects(RDF.type, ZKG.Document):
-        doc_of[doc] = doc
-    for ev, doc in g.subject_objects(PROV.wasDerivedFrom):
-        if (ev, RDF.type, ZKG.Evidence) in g:
-            doc_of[ev] = doc
+    def plain(term):
+        return term if isinstance(term, Literal) else str(term)
 
-    def docs(node) -> set:
-        if node in doc_of:
-            return {doc_of[node]}
-        return {doc_of[ev] for ev in g.objects(node, ZKG.evidence) if ev in doc_of}
-
-    statement_docs: dict[tuple, set] = {}
-    for st in g.subjects(RDF.type, RDF.Statement):
-        key = (g.value(st, RDF.subject), g.value(st, RDF.predicate), g.value(st, RDF.object))
-        statement_docs.setdefault(key, set()).update(docs(st))
+    graphs_of = document_graphs((plain(s), plain(p), plain(o)) for s, p, o in g)
     ds = Dataset()
     for prefix, ns in g.namespaces():
         ds.bind(prefix, ns, replace=True)
     graphs: dict = {}
     for triple in g:
         s, p, o = triple
-        if p == ZKG.evidence:
-            names = {doc_of[o]} if o in doc_of else docs(s)
-        elif p == ZKG.hasIndicator:
-            names = docs(o) or docs(s)
-        elif (s, p, o) in statement_docs:
-            names = statement_docs[(s, p, o)]
-        else:
-            names = docs(s)
-        for name in names or (None,):
+        for name in graphs_of(plain(s), plain(p), plain(o)) or (None,):
             if name not in graphs:
-                graphs[name] = ds.default_graph if name is None else ds.graph(name)
+                graphs[name] = ds.default_graph if name is None else ds.graph(URIRef(name))
             graphs[name].add(triple)
     return ds
+
+
+_TYPE_IRI, _DOCUMENT, _EVIDENCE_CLASS, _STATEMENT = str(RDF.type), str(ZKG.Document), str(ZKG.Evidence), str(RDF.Statement)
+_DERIVED, _EVIDENCE, _HAS_INDICATOR = str(PROV.wasDerivedFrom), str(ZKG.evidence), str(ZKG.hasIndicator)
+_PARTS = {str(RDF.subject): 0, str(RDF.predicate): 1, str(RDF.object): 2}
+
+
+def document_graphs(triples: Iterable[tuple]) -> Callable[[str, str, object], set[str]]:
+    """How :func:`to_dataset` splits a graph: read its triples once, then tell for any of them the
+    documents whose named graphs hold it (none: the default graph). IRIs are plain strings, literals
+    anything else; :func:`kg.serialise.nquads` applies the same rule to N-Triples lines.
+
+    >>> graphs_of = document_graphs([("urn:d", str(RDF.type), str(ZKG.Document)), ("urn:x", "urn:p", "urn:y")])
+    >>> graphs_of("urn:d", str(RDF.type), str(ZKG.Document)), graphs_of("urn:x", "urn:p", "urn:y")
+    ({'urn:d'}, set())
+    """
+    documents, evidence_nodes, statements = set(), set(), set()
+    derived: dict[str, str] = {}
+    parts: dict[str, list] = {}
+    evidence_of: dict[str, list[str]] = {}
+    for s, p, o in triples:
+        if p == _TYPE_IRI:
+            if o == _DOCUMENT:
+                documents.add(s)
+            elif o == _EVIDENCE_CLASS:
+                evidence_nodes.add(s)
+            elif o == _STATEMENT:
+                statements.add(s)
+        elif p == _DERIVED:
+            derived[s] = o
+        elif p == _EVIDENCE:
+            evidence_of.setdefault(s, []).append(o)
+        elif p in _PARTS:
+            parts.setdefault(s, [None, None, None])[_PARTS[p]] = o
+    doc_of = {doc: doc for doc in documents}
+    doc_of.update((ev, doc) for ev, doc in derived.items() if ev in evidence_nodes)
+
+    def docs(node: str) -> set[str]:
+        if node in doc_of:
+            return {doc_of[node]}
+        return {doc_of[ev] for ev in evidence_of.get(node, ()) if ev in doc_of}
+
+    asserted: dict[tuple, set[str]] = {}  # a relation's plain triple: by the evidence of its statements
+    for st in statements:
+        asserted.setdefault(tuple(parts.get(st, (None, None, None))), set()).update(docs(st))
+
+    def graphs_of(s: str, p: str, o: object) -> set[str]:
+        if p == _EVIDENCE:
+            return {doc_of[o]} if o in doc_of else docs(s)
+        if p == _HAS_INDICATOR:
+            return docs(o) or docs(s)
+        found = asserted.get((s, p, o))
+        return found if found is not None else docs(s)
+
+    return graphs_of

@@ -46,15 +46,14 @@ from typing import Any
 
 import networkx as nx
 from rdflib import Dataset, Graph, URIRef
-from rdflib.namespace import PROV, RDF
 from rdflib.plugins.serializers.jsonld import from_rdf
 from rdflib.plugins.serializers.trig import TrigSerializer
 
 from .errors import FormatError
 from .files import write_atomic
 from .model import RELATION_PREDICATES
-from .rdf import PREFIXES, NTriples, graph_from_rdf, to_dataset
-from .vocab import ZKG, ZKGR_IRI
+from .rdf import PREFIXES, NTriples, document_graphs, graph_from_rdf, to_dataset
+from .vocab import ZKGR_IRI
 
 __all__ = ["Format", "FORMATS", "DEFAULT_FORMATS", "get_format", "serialise", "write_formats", "property_graph",
            "JSONLD_CONTEXT"]
@@ -187,12 +186,6 @@ def _write_nq(g: Graph | NTriples) -> dict[str, bytes]:
     return {"graph.nq": nquads(g if isinstance(g, NTriples) else NTriples.from_graph(g))}
 
 
-_TYPE = f"<{RDF.type}>"
-_DOCUMENT, _EVIDENCE_CLASS, _STATEMENT = f"<{ZKG.Document}>", f"<{ZKG.Evidence}>", f"<{RDF.Statement}>"
-_DERIVED, _EVIDENCE, _HAS_INDICATOR = f"<{PROV.wasDerivedFrom}>", f"<{ZKG.evidence}>", f"<{ZKG.hasIndicator}>"
-_PARTS = {f"<{RDF.subject}>": 0, f"<{RDF.predicate}>": 1, f"<{RDF.object}>": 2}
-
-
 def nquads(nt: NTriples) -> bytes:
     """Sorted N-Quads of a graph: each triple in the named graph of every document it comes from, as
     :func:`kg.rdf.to_dataset` splits a graph (an entity's description in the graph of every document that
@@ -204,54 +197,21 @@ def nquads(nt: NTriples) -> bytes:
     <urn:d> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/zonekg/ontology#Document> <urn:d> .
     <urn:x> <urn:p> "y" .
     """
-    documents: set[str] = set()
-    evidence_nodes: set[str] = set()
-    derived: dict[str, str] = {}
-    statements: set[str] = set()
-    parts: dict[str, list] = {}
-    evidence_of: dict[str, list[str]] = {}
-    for s, p, o, _ in nt.lines():
-        if p == _TYPE:
-            if o == _DOCUMENT:
-                documents.add(s)
-            elif o == _EVIDENCE_CLASS:
-                evidence_nodes.add(s)
-            elif o == _STATEMENT:
-                statements.add(s)
-        elif p == _DERIVED:
-            derived[s] = o
-        elif p == _EVIDENCE:
-            evidence_of.setdefault(s, []).append(o)
-        elif p in _PARTS:
-            parts.setdefault(s, [None, None, None])[_PARTS[p]] = o
-    doc_of = {doc: doc for doc in documents}
-    doc_of.update((ev, doc) for ev, doc in derived.items() if ev in evidence_nodes)
+    def plain(term: str) -> str:  # an IRI without its <>; a literal as written, which never looks like one
+        return term[1:-1] if term[0] == "<" else term
 
-    def docs(node: str) -> set[str]:
-        if node in doc_of:
-            return {doc_of[node]}
-        return {doc_of[ev] for ev in evidence_of.get(node, ()) if ev in doc_of}
-
-    statement_docs: dict[tuple, set[str]] = {}
-    for st in statements:
-        statement_docs.setdefault(tuple(parts.get(st, (None, None, None))), set()).update(docs(st))
+    graphs_of = document_graphs((plain(s), plain(p), plain(o)) for s, p, o, _ in nt.lines())
     # The lines are sorted, and a quad is its line with the graph's name before the final dot: taken in the
-    # order of the lines, each line's quads in the order of their graphs, the quads come out sorted.
+    # order of the lines, each line's quads in order, the quads come out sorted.
     chunks: list[bytes] = []
     out: list[str] = []
     for s, p, o, line in nt.lines():
-        if p == _EVIDENCE:
-            names = {doc_of[o]} if o in doc_of else docs(s)
-        elif p == _HAS_INDICATOR:
-            names = docs(o) or docs(s)
-        else:
-            asserted = statement_docs.get((s, p, o))
-            names = asserted if asserted is not None else docs(s)
         head = line[:-1]
+        names = graphs_of(plain(s), plain(p), plain(o))
         if not names:
             out.append(head + ".\n")
         else:
-            out.extend(f"{head}{name} .\n" for name in sorted(names))
+            out.extend(sorted(f"{head}<{name}> .\n" for name in names))
         if len(out) > 100_000:
             chunks.append("".join(out).encode("utf-8"))
             out = []
