@@ -28,6 +28,7 @@ __all__ = [
     "EndpointError",
     "FormatError",
     "NothingBuiltError",
+    "WorkerDied",
     "EXIT_CODES",
     "EXIT_SKIPPED",
     "EXIT_INTERRUPTED",
@@ -129,3 +130,9 @@ class FormatError(KgError):
     """An output format that ``kg`` does not write."""
 
     exit_code = 2
+
+
+class WorkerDied(KgError):
+    """A worker process of ``kg build --workers`` ended without answering (killed, out of memory)."""
+
+    exit_code = 1

@@ -19,7 +19,6 @@ offset maps), so memory follows the size of the graph, not of the corpus.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import os
 import sys
@@ -185,10 +184,6 @@ def _worker_init() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _call(fn: Callable[..., Any], job: tuple) -> Any:
-    return fn(*job)
-
-
 def _call_batch(fn: Callable[..., Any], jobs: list[tuple]) -> list[Any]:
     return [fn(*job) for job in jobs]
 
@@ -207,14 +202,14 @@ class LocalEngine(Engine):
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = max(1, workers or default_workers())
-        self._pool = None
+        self._pool: _Workers | None = None
 
     def warm(self) -> None:
         _warm()
         if self.workers > 1:
             self._start()
 
-    def _start(self):
+    def _start(self) -> _Workers:
         import multiprocessing as mp
 
         if self._pool is None:
@@ -224,7 +219,7 @@ class LocalEngine(Engine):
                 context = mp.get_context("fork")
             else:
                 context = mp.get_context("spawn")
-            self._pool = context.Pool(self.workers, initializer=_worker_init)
+            self._pool = _Workers(context, self.workers)
         return self._pool
 
     def map(self, fn: Callable[..., Any], jobs: Iterable[tuple]) -> Iterator[Any]:
@@ -237,22 +232,151 @@ class LocalEngine(Engine):
         pool = self._start()
         try:
             # a few files per round trip: sending each result back costs the parent time it shares with the workers
-            yield from pool.imap_unordered(functools.partial(_call, fn), itertools.chain(first, it), chunksize=CHUNK)
+            yield from pool.map(fn, itertools.chain(first, it), chunksize=CHUNK)
         except BaseException:
-            self.close(terminate=True)
+            self.abort()
             raise
 
     def abort(self) -> None:
-        self.close(terminate=True)
-
-    def close(self, terminate: bool = False) -> None:
         if self._pool is not None:
-            if terminate:
-                self._pool.terminate()
-            else:
-                self._pool.close()
-            self._pool.join()
+            self._pool.kill()
             self._pool = None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+
+class _Workers:
+    """Worker processes, each with a pipe of its own: chunks of jobs go down it, their results come back.
+
+    Not :class:`multiprocessing.pool.Pool`: its ``terminate()`` can wait for good when it stops a worker
+    in the middle of sending a large result (the pool's result thread, draining the queue, then waits for
+    the rest of a message that never comes), which was a ``kg build`` that did not stop after Ctrl-C; and
+    a worker killed by the system leaves its ``imap`` waiting for ever. Here this process holds the only
+    other end of each worker's pipe, so a worker that dies is an end of file
+    (:class:`kg.errors.WorkerDied`), no lock is shared, and stopping now is: kill, then join.
+    """
+
+    def __init__(self, context: Any, size: int) -> None:
+        self._workers = []
+        forked = context.get_start_method() == "fork"
+        try:
+            for n in range(size):
+                ours, theirs = context.Pipe()
+                # a forked worker closes its copies of this process's ends, so that when this process dies
+                # (kill -9) every worker reads an end of file or writes to a closed pipe, and leaves
+                ends = [conn for _, conn in self._workers] + [ours] if forked else []
+                worker = context.Process(target=_serve, args=(theirs, ends), name=f"kg-worker-{n + 1}", daemon=True)
+                worker.start()
+                theirs.close()
+                self._workers.append((worker, ours))
+        except BaseException:
+            self.kill()
+            raise
+
+    def map(self, fn: Callable[..., Any], jobs: Iterable[tuple], chunksize: int) -> Iterator[Any]:
+        """``fn(*job)`` for every job, ``chunksize`` jobs per message; results in the order chunks finish."""
+        from multiprocessing.connection import wait
+
+        it = iter(jobs)
+        chunks = iter(lambda: list(itertools.islice(it, chunksize)), [])
+        in_flight: dict[Any, int] = {}
+        worker_of = {conn: worker for worker, conn in self._workers}
+
+        def died(conn: Any) -> errors.WorkerDied:
+            worker = worker_of[conn]
+            worker.join(1)
+            return errors.WorkerDied(f"a worker process stopped without answering ({_how_it_ended(worker)})")
+
+        def send(conn: Any) -> None:
+            chunk = next(chunks, None)
+            if chunk is not None:
+                try:
+                    conn.send((fn, chunk))
+                except OSError:
+                    raise died(conn) from None
+                in_flight[conn] = in_flight.get(conn, 0) + 1
+
+        # two chunks a worker: it starts the second while its first result is on the way
+        for _ in range(2):
+            for _, conn in self._workers:
+                send(conn)
+        while in_flight:
+            for conn in wait(list(in_flight)):
+                try:
+                    ok, answer = conn.recv()
+                except (EOFError, OSError):  # an end of file, or a reset when it died with our chunk unread
+                    raise died(conn) from None
+                in_flight[conn] -= 1
+                if not in_flight[conn]:
+                    del in_flight[conn]
+                if not ok:
+                    raise answer
+                send(conn)
+                yield from answer
+
+    def close(self) -> None:
+        """Let the workers finish and leave."""
+        for _, conn in self._workers:
+            try:
+                conn.send(None)
+            except OSError:  # it has gone already
+                pass
+        for worker, conn in self._workers:
+            worker.join()
+            conn.close()
+        self._workers = []
+
+    def kill(self) -> None:
+        """Stop the workers now, whatever they are doing."""
+        for worker, _ in self._workers:
+            if worker.is_alive():
+                worker.kill()
+        for worker, conn in self._workers:
+            worker.join()
+            conn.close()
+        self._workers = []
+
+
+def _how_it_ended(worker: Any) -> str:
+    code = worker.exitcode
+    if code is None:
+        return "still running"
+    if code < 0:
+        import signal
+
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+def _serve(conn: Any, parent_ends: list) -> None:
+    """A worker: run each chunk of jobs it is sent, and send back the results (or the exception)."""
+    _worker_init()
+    for end in parent_ends:
+        end.close()
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):  # the parent has gone
+            return
+        if task is None:
+            return
+        fn, jobs = task
+        try:
+            answer: tuple[bool, Any] = (True, [fn(*job) for job in jobs])
+        except Exception as err:  # noqa: BLE001 — handed to the parent, which raises it
+            answer = (False, err)
+        try:
+            conn.send(answer)
+        except OSError:  # the parent has gone
+            return
+        except Exception as err:  # an exception (or a result) that cannot be pickled
+            conn.send((False, RuntimeError(f"{type(err).__name__}: {err}")))
 
 
 class DaskEngine(Engine):
@@ -383,7 +507,7 @@ def aside(fn: Callable[..., Any], *args: Any, fork: bool = True) -> Iterator[Cal
         return
     context = mp.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_aside_child, args=(send, fn, args), daemon=True)
+    child = context.Process(target=_aside_child, args=(send, fn, args, receive), daemon=True)
     child.start()
     send.close()
 
@@ -407,14 +531,17 @@ def aside(fn: Callable[..., Any], *args: Any, fork: bool = True) -> Iterator[Cal
         child.join()
 
 
-def _aside_child(send: Any, fn: Callable[..., Any], args: tuple) -> None:
+def _aside_child(send: Any, fn: Callable[..., Any], args: tuple, receive: Any) -> None:
     _worker_init()
+    receive.close()  # the parent's end: if the parent dies, sending fails instead of waiting for ever
     try:
         answer: tuple[bool, Any] = (True, fn(*args))
     except BaseException as err:  # noqa: BLE001 — handed to the parent, which raises it
         answer = (False, err)
     try:
         send.send(answer)
+    except OSError:  # the parent has gone
+        pass
     except Exception as err:  # an exception that cannot be pickled
         send.send((False, RuntimeError(f"{type(err).__name__}: {err}")))
     finally:

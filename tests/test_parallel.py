@@ -115,6 +115,96 @@ def test_leaving_an_engine_on_an_exception_does_not_wait_for_the_queued_jobs():
     assert time.perf_counter() - interrupted < 3  # finishing the queue would take 8 s
 
 
+_STOP_WHILE_SENDING = """
+import random, sys, time
+from kg.parallel import LocalEngine
+
+def pages(i):
+    return [bytes([i % 251]) * 200_000 for _ in range(8)]  # 1.6 MB: sent in many writes, as a chunk of articles is
+
+if __name__ == "__main__":
+    rng, worst = random.Random(3), 0.0
+    for _ in range(40):
+        try:
+            with LocalEngine(2) as engine:
+                results = engine.map(pages, [(i,) for i in range(400)])
+                for _ in range(rng.randrange(1, 40)):
+                    assert len(next(results)) == 8
+                started = time.perf_counter()
+                raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            worst = max(worst, time.perf_counter() - started)
+    print(f"{worst:.3f}")
+"""
+
+
+def test_stopping_workers_while_they_send_large_results_never_hangs(tmp_path):
+    """Leaving a map early, 40 times, while both workers are in the middle of sending 25 MB answers: every
+    stop returns at once. (With multiprocessing.Pool this hung within a few rounds: terminate() waited for
+    its result thread, which waited for the rest of a message from a worker it had killed, as a kg build
+    once did after Ctrl-C.) The rounds run in a process of their own, so that a hang is a failure."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "stop_while_sending.py"
+    script.write_text(_STOP_WHILE_SENDING, encoding="utf-8")
+    run = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           start_new_session=True)
+    try:
+        out, err = run.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(run.pid, signal.SIGKILL)  # the script and its workers
+        run.communicate()
+        pytest.fail("stopping the workers hung")
+    assert run.returncode == 0, err[-2000:]
+    assert float(out) < 5
+
+
+def _killed_on_the_third(i: int) -> int:
+    if i == 2:
+        os.kill(os.getpid(), signal.SIGKILL)  # as the system's out-of-memory killer would
+    return i
+
+
+def test_a_worker_killed_by_the_system_is_an_error_not_a_wait():
+    from kg.errors import WorkerDied
+    from kg.parallel import LocalEngine
+
+    with pytest.raises(WorkerDied, match="killed by SIGKILL"), LocalEngine(2) as engine:
+        list(engine.map(_killed_on_the_third, [(i,) for i in range(100)]))
+
+
+def test_the_workers_of_a_killed_kg_build_leave_with_it(tmp_path):
+    """kill -9 of kg build (no chance to stop its workers): they notice the closed pipe and leave."""
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    from tests.data import SEED
+
+    for i in range(600):
+        shutil.copy(SEED, tmp_path / f"a{i:04d}.txt")
+    build = subprocess.Popen([sys.executable, "-m", "kg", "build", str(tmp_path), "-o", str(tmp_path / "out"),
+                              "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while len(_processes_of(tmp_path)) < 3 and time.monotonic() < deadline:  # kg and its two workers
+        time.sleep(0.1)
+    assert len(_processes_of(tmp_path)) == 3
+    build.kill()
+    build.wait()
+    deadline = time.monotonic() + 20
+    while _processes_of(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _processes_of(tmp_path) == []
+
+
+def _processes_of(folder) -> list[str]:
+    import subprocess
+
+    return subprocess.run(["pgrep", "-f", str(folder)], capture_output=True, text=True).stdout.split()
+
+
 def test_facts_of_one_sentence_share_one_evidence_record_when_sent_back():
     """What a worker sends back names each evidence sentence once: every fact from a sentence holds the same
     record, and the copy the parent unpickles does too."""
