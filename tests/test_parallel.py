@@ -81,15 +81,17 @@ def test_ctrl_c_during_extraction_stops_kg_build_and_its_workers(tmp_path):
     for i in range(2000):
         shutil.copy(SEED, tmp_path / f"a{i:04d}.txt")
     build = subprocess.Popen([sys.executable, "-m", "kg", "build", str(tmp_path), "-o", str(tmp_path / "out"),
-                              "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=_as_from_a_terminal)
     time.sleep(6)  # loading the dictionaries, then extracting
     assert build.poll() is None, build.communicate()
     build.send_signal(signal.SIGINT)
     try:
-        _, err = build.communicate(timeout=30)
+        out, err = build.communicate(timeout=30)
     finally:
         build.kill()
-    assert build.returncode == 130 and "interrupted" in err, err[-2000:]
+    # once (in a full run of the suite) kg build went on to the end as if it had not seen the signal: say more then
+    assert build.returncode == 130 and "interrupted" in err, (build.returncode, err[-2000:], out[-500:])
     left = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True).stdout.split()
     assert left == []
     assert not (tmp_path / "out" / "graph.ttl").exists()
@@ -113,6 +115,12 @@ def test_leaving_an_engine_on_an_exception_does_not_wait_for_the_queued_jobs():
         interrupted = time.perf_counter()
         raise KeyboardInterrupt  # as Ctrl-C in the progress bar would, outside the engine's own code
     assert time.perf_counter() - interrupted < 3  # finishing the queue would take 8 s
+
+
+def _as_from_a_terminal() -> None:
+    """In the child, before kg starts: SIGINT handled and not blocked, whatever the test runner's state."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
 
 
 _STOP_WHILE_SENDING = """
