@@ -367,16 +367,24 @@ def _serve(conn: Any, parent_ends: list) -> None:
         if task is None:
             return
         fn, jobs = task
-        try:
-            answer: tuple[bool, Any] = (True, [fn(*job) for job in jobs])
-        except Exception as err:  # noqa: BLE001 — handed to the parent, which raises it
-            answer = (False, err)
-        try:
-            conn.send(answer)
-        except OSError:  # the parent has gone
+        if not _answer(conn, _call_batch, fn, jobs):
             return
-        except Exception as err:  # an exception (or a result) that cannot be pickled
-            conn.send((False, RuntimeError(f"{type(err).__name__}: {err}")))
+
+
+def _answer(conn: Any, fn: Callable[..., Any], *args: Any) -> bool:
+    """Send the parent ``(True, fn(*args))``, or ``(False, the exception)`` it raised; False when the
+    parent has gone."""
+    try:
+        answer: tuple[bool, Any] = (True, fn(*args))
+    except BaseException as err:  # noqa: BLE001 — handed to the parent, which raises it
+        answer = (False, err)
+    try:
+        conn.send(answer)
+    except OSError:  # the parent has gone
+        return False
+    except Exception as err:  # an exception (or a value) that cannot be pickled
+        conn.send((False, RuntimeError(f"{type(err).__name__}: {err}")))
+    return True
 
 
 class DaskEngine(Engine):
@@ -535,14 +543,6 @@ def _aside_child(send: Any, fn: Callable[..., Any], args: tuple, receive: Any) -
     _worker_init()
     receive.close()  # the parent's end: if the parent dies, sending fails instead of waiting for ever
     try:
-        answer: tuple[bool, Any] = (True, fn(*args))
-    except BaseException as err:  # noqa: BLE001 — handed to the parent, which raises it
-        answer = (False, err)
-    try:
-        send.send(answer)
-    except OSError:  # the parent has gone
-        pass
-    except Exception as err:  # an exception that cannot be pickled
-        send.send((False, RuntimeError(f"{type(err).__name__}: {err}")))
+        _answer(send, fn, *args)
     finally:
         send.close()

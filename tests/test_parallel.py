@@ -182,6 +182,21 @@ def test_a_worker_killed_by_the_system_is_an_error_not_a_wait():
         list(engine.map(_killed_on_the_third, [(i,) for i in range(100)]))
 
 
+def _no_graph_in(i: int) -> int:
+    if i == 37:
+        raise GraphFileError(f"第{i}号文件: not a graph")
+    return i
+
+
+def test_an_exception_in_a_worker_is_raised_here_and_the_workers_stop():
+    from kg.parallel import LocalEngine
+
+    with pytest.raises(GraphFileError, match="第37号文件"), LocalEngine(2) as engine:
+        workers = engine._start()._workers
+        list(engine.map(_no_graph_in, [(i,) for i in range(200)]))
+    assert workers and all(not worker.is_alive() for worker, _ in workers)
+
+
 def test_the_workers_of_a_killed_kg_build_leave_with_it(tmp_path):
     """kill -9 of kg build (no chance to stop its workers): they notice the closed pipe and leave."""
     import shutil
