@@ -261,6 +261,7 @@ class _Workers:
 
     def __init__(self, context: Any, size: int) -> None:
         self._workers = []
+        self._busy = False  # a map has chunks in flight
         forked = context.get_start_method() == "fork"
         try:
             for n in range(size):
@@ -299,6 +300,7 @@ class _Workers:
                     raise died(conn) from None
                 in_flight[conn] = in_flight.get(conn, 0) + 1
 
+        self._busy = True
         # two chunks a worker: it starts the second while its first result is on the way
         for _ in range(2):
             for _, conn in self._workers:
@@ -316,9 +318,14 @@ class _Workers:
                     raise answer
                 send(conn)
                 yield from answer
+        self._busy = False
 
     def close(self) -> None:
-        """Let the workers finish and leave."""
+        """Let the workers finish and leave; stop them now if a map was left with chunks in flight (their
+        answers would never be read)."""
+        if self._busy:
+            self.kill()
+            return
         for _, conn in self._workers:
             try:
                 conn.send(None)

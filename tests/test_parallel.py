@@ -168,6 +168,28 @@ def test_stopping_workers_while_they_send_large_results_never_hangs(tmp_path):
     assert float(out) < 5
 
 
+def _pages(i: int) -> list[bytes]:
+    return [bytes([i % 251]) * 200_000 for _ in range(8)]
+
+
+def test_leaving_an_engine_with_answers_unread_does_not_wait_for_them():
+    """A map left after one answer, the engine then closed normally: the workers, blocked sending 25 MB
+    nobody reads, are stopped instead of waited for."""
+    import threading
+
+    from kg.parallel import LocalEngine
+
+    def leave_early() -> None:
+        with LocalEngine(2) as engine:
+            results = engine.map(_pages, [(i,) for i in range(200)])
+            assert len(next(results)) == 8
+
+    leaving = threading.Thread(target=leave_early, daemon=True)
+    leaving.start()
+    leaving.join(30)
+    assert not leaving.is_alive()
+
+
 def _killed_on_the_third(i: int) -> int:
     if i == 2:
         os.kill(os.getpid(), signal.SIGKILL)  # as the system's out-of-memory killer would
