@@ -200,17 +200,9 @@ def graph_lines(nt: NTriples) -> dict[str, list[str]]:
     from .store import SHARED_GRAPH, split_statements
 
     lines, triples = [], []
-    last, subject = "", ""
-    predicates: dict[str, str] = {}
     for s, p, o, line in nt.lines():
         lines.append(line)
-        if s != last:  # a subject's lines come together: one string for all of them
-            last, subject = s, s[1:-1]
-        predicate = predicates.get(p)
-        if predicate is None:
-            predicate = predicates[p] = p[1:-1]
-        # an IRI without its <>; a literal as written, which never looks like one
-        triples.append((subject, predicate, o[1:-1] if o[0] == "<" else o))
+        triples.append((s, p, o))
     return {doc or SHARED_GRAPH: [lines[i] for i in found] for doc, found in split_statements(triples).items()}
 
 

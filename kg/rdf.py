@@ -307,17 +307,25 @@ class NTriples:
         return cls("".join(lines).encode("utf-8"))
 
     def lines(self) -> Iterator[tuple[str, str, str, str]]:
-        """Every line as ``(subject, predicate, object, line)``: the terms as the line writes them (IRIs in
-        ``<>``) and the line without its newline, in order.
+        """Every line as ``(subject, predicate, object, line)``, in order: IRIs without their ``<>``, a
+        literal or blank node as the line writes it (it never looks like an IRI), and the line without its
+        newline. A run of lines about one subject shares one string for it, and so does each predicate.
 
         >>> next(NTriples([b'<urn:a> <urn:p> "x y" .\\n']).lines())
-        ('<urn:a>', '<urn:p>', '"x y"', '<urn:a> <urn:p> "x y" .')
+        ('urn:a', 'urn:p', '"x y"', '<urn:a> <urn:p> "x y" .')
         """
+        last, subject = "", ""
+        predicates: dict[str, str] = {}
         for chunk in self.chunks:
             text = chunk.decode("utf-8")
             for line in text.split("\n")[:-1]:  # not splitlines(): a literal may hold U+2028 unescaped
                 s, p, o = line[:-2].split(" ", 2)  # "<s> <p> o .": an IRI holds no space
-                yield s, p, o, line
+                if s != last:
+                    last, subject = s, _plain(s)
+                predicate = predicates.get(p)
+                if predicate is None:
+                    predicate = predicates[p] = _plain(p)
+                yield subject, predicate, _plain(o), line
 
     def to_graph(self) -> Graph:
         """An rdflib graph of these triples, with the project's prefixes."""
@@ -325,6 +333,10 @@ class NTriples:
         if self.data:
             g.parse(data=self.data, format="nt")
         return g
+
+
+def _plain(term: str) -> str:
+    return term[1:-1] if term[0] == "<" else term
 
 
 def chunk_reader(chunks: Iterable[bytes]) -> io.BufferedReader:

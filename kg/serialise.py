@@ -197,17 +197,14 @@ def nquads(nt: NTriples) -> bytes:
     <urn:d> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/zonekg/ontology#Document> <urn:d> .
     <urn:x> <urn:p> "y" .
     """
-    def plain(term: str) -> str:  # an IRI without its <>; a literal as written, which never looks like one
-        return term[1:-1] if term[0] == "<" else term
-
-    graphs_of = document_graphs((plain(s), plain(p), plain(o)) for s, p, o, _ in nt.lines())
+    graphs_of = document_graphs((s, p, o) for s, p, o, _ in nt.lines())
     # The lines are sorted, and a quad is its line with the graph's name before the final dot: taken in the
     # order of the lines, each line's quads in order, the quads come out sorted.
     chunks: list[bytes] = []
     out: list[str] = []
     for s, p, o, line in nt.lines():
         head = line[:-1]
-        names = graphs_of(plain(s), plain(p), plain(o))
+        names = graphs_of(s, p, o)
         if not names:
             out.append(head + ".\n")
         else:

@@ -92,7 +92,7 @@ def test_ctrl_c_during_extraction_stops_kg_build_and_its_workers(tmp_path):
         build.kill()
     # once (in a full run of the suite) kg build went on to the end as if it had not seen the signal: say more then
     assert build.returncode == 130 and "interrupted" in err, (build.returncode, err[-2000:], out[-500:])
-    left = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True).stdout.split()
+    left = _processes_of(tmp_path)
     assert left == []
     assert not (tmp_path / "out" / "graph.ttl").exists()
 
