@@ -90,7 +90,8 @@ def test_ctrl_c_during_extraction_stops_kg_build_and_its_workers(tmp_path):
         out, err = build.communicate(timeout=30)
     finally:
         build.kill()
-    # once (in a full run of the suite) kg build went on to the end as if it had not seen the signal: say more then
+    # without _as_from_a_terminal, a suite started in the background of a shell without job control (where
+    # SIGINT is ignored, and kg inherits that) saw kg build run to the end and exit 0
     assert build.returncode == 130 and "interrupted" in err, (build.returncode, err[-2000:], out[-500:])
     left = _processes_of(tmp_path)
     assert left == []
@@ -118,7 +119,8 @@ def test_leaving_an_engine_on_an_exception_does_not_wait_for_the_queued_jobs():
 
 
 def _as_from_a_terminal() -> None:
-    """In the child, before kg starts: SIGINT handled and not blocked, whatever the test runner's state."""
+    """In the child, before kg starts: SIGINT handled and not blocked, whatever the test runner's state (a
+    background job of a shell without job control ignores SIGINT, and so would kg)."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
 
