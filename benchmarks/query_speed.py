@@ -281,6 +281,22 @@ def child(engine: str, folder: Path, runs: int) -> dict:
     return out
 
 
+def goals(results: dict) -> str:
+    """The issue's goals, with typical parameters: every question under 100 ms on the store, and the store
+    10x faster than rdflib."""
+    store = results["store"]["queries"]["typical"]
+    slow = [f"{name} ({q['ms']:.0f} ms)" for name, q in store.items() if q["ms"] >= 100]
+    lines = ["goal, typical parameters: every question under 100 ms on the store: "
+             + ("met" if not slow else "missed by " + ", ".join(slow))]
+    if "rdflib" in results:
+        rdflib = results["rdflib"]["queries"]["typical"]
+        below = [f"{name} ({rdflib[name]['ms'] / q['ms']:.1f}x)" for name, q in store.items()
+                 if q["ms"] and rdflib[name]["ms"] / q["ms"] < 10]
+        lines.append("goal, typical parameters: the store at least 10x faster than rdflib: "
+                     + ("met on every question" if not below else "met on all but " + ", ".join(below)))
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--triples", type=int, default=1_000_000)
@@ -328,6 +344,9 @@ def main() -> None:
                 a, b = results["rdflib"]["queries"][which][name]["ms"], results["store"]["queries"][which][name]["ms"]
                 ratio = f"{a / b:>14.0f}x" if b else ""
             print(f"  {name:26}{cells}{ratio}")
+    if "store" in results:
+        print()
+        print(goals(results))
     if args.json:
         Path(args.json).write_text(json.dumps({"shape": shape, "results": results}, indent=1), encoding="utf-8")
     if not args.keep:
