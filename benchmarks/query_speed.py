@@ -246,13 +246,12 @@ def child(engine: str, folder: Path, runs: int) -> dict:
 
         import pyoxigraph as ox
 
-        from kg.store import StoreSource
+        from kg.store import StoreSource, bulk_load_quads
 
         if engine == "store":
             shutil.rmtree(folder / "store", ignore_errors=True)
             store = ox.Store(str(folder / "store"))
-            store.bulk_load(path=str(folder / "graph.nq"), format=ox.RdfFormat.N_QUADS)
-            store.optimize()
+            bulk_load_quads(store, folder / "graph.nq")  # as kg build --store loads many triples
             del store
             source = StoreSource.open(folder / "store")  # as kg query --store opens it: read-only
         else:

@@ -233,14 +233,12 @@ def update_store(plan: StorePlan) -> dict[str, int]:
     Returns the triples written per graph.
     """
     from .rdf import chunk_reader
-    from .store import open_for_writing
+    from .store import bulk_load_quads, open_for_writing
 
     pending = Manifest(plan.manifest.inputs, None, True)
     store = open_for_writing(plan.path)
     try:
         if plan.drop or plan.write:
-            import pyoxigraph as ox
-
             pending.save(plan.path)
             drops = [f"DROP SILENT GRAPH <{name}>" for name in [*plan.drop, *sorted(plan.write)]]
             if sum(map(len, plan.write.values())) <= BULK_LOAD_TRIPLES:
@@ -255,7 +253,7 @@ def update_store(plan: StorePlan) -> dict[str, int]:
                 # made one graph at a time as Oxigraph reads them: never all the quads in memory at once
                 quads = ("".join(f"{line[:-1]}<{name}> .\n" for line in lines).encode("utf-8")
                          for name, lines in sorted(plan.write.items()))
-                store.bulk_load(chunk_reader(quads), format=ox.RdfFormat.N_QUADS)
+                bulk_load_quads(store, chunk_reader(quads))
             store.flush()
         plan.manifest.save(plan.path)
     except (OSError, SyntaxError, ValueError, RuntimeError) as err:

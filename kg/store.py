@@ -27,6 +27,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import IO
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF
@@ -36,7 +37,7 @@ from .query import PREFIXES, Bindings, Source, Table, inject_values, make_litera
 from .vocab import ZKG, ZKGR
 
 __all__ = ["StoreSource", "write_store", "open_for_writing", "split_by_document", "split_statements", "load_into_memory",
-           "SHARED_GRAPH", "new_graph_from_turtle"]
+           "bulk_load_quads", "SHARED_GRAPH", "new_graph_from_turtle"]
 
 #: The named graph for triples that belong to no document (pushed and stored like a document's).
 SHARED_GRAPH = str(ZKGR) + "graph/shared"
@@ -203,6 +204,23 @@ def open_for_writing(path: str | Path):
     except RuntimeError as err:  # RocksDB reports corruption this way
         raise OutputError(f"{folder}: the store is damaged ({_first_line(err)}); remove the folder and build again",
                           detail=str(err)) from None
+
+
+def bulk_load_quads(store, quads: IO[bytes] | str | Path) -> None:
+    """Load N-Quads (a file, or a binary stream) into ``store`` with Oxigraph's bulk loader, then compact it.
+
+    The bulk loader is fast but not a transaction, and a load of a million quads or more leaves several
+    files per index, each of which every lookup of a query searches: on 1M triples the saved questions
+    took 8–80% longer before the compaction, which takes 2.8 s there (and leaves a larger store, 327 MB
+    instead of 182). A smaller load leaves one file per index, and the compaction has nothing to do.
+    """
+    import pyoxigraph as ox
+
+    if isinstance(quads, (str, Path)):
+        store.bulk_load(path=str(quads), format=ox.RdfFormat.N_QUADS)
+    else:
+        store.bulk_load(quads, format=ox.RdfFormat.N_QUADS)
+    store.optimize()
 
 
 def load_into_memory(paths: Iterable[str | Path]):
