@@ -138,7 +138,7 @@ def run_config(config: str, folder: Path, out: Path, write: bool) -> dict:
         for p in files:
             words += len(jieba.lcut(p.read_text(encoding="utf-8")))
         return {"seconds": time.perf_counter() - started, "words": words, "peak_mb": _peak_mb()}
-    from kg.build import build, write_outputs
+    from kg.builder import build, write_outputs
     from kg.parallel import DaskEngine, LocalEngine
 
     started = time.perf_counter()

@@ -65,7 +65,7 @@ def _warn_skipped(args: argparse.Namespace, skipped) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import build, read_aliases, write_outputs
+    from .builder import build, read_aliases, write_outputs
     from .errors import EXIT_SKIPPED
     from .ingest import find_articles
 
@@ -108,7 +108,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"  {nquads} (one N-Quads file per document, for kg push)")
     _extraction_summary(result.report)
     if getattr(args, "store", None):
-        from .build import write_store_update
+        from .builder import write_store_update
 
         if stage:
             stage(f"writing the store {args.store}")
@@ -336,7 +336,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.graph:
         graphs = [load_rdf([args.graph])] * len(golds)
     else:
-        from .build import build
+        from .builder import build
         from .ingest import find_articles
 
         files = find_articles(args.inputs)

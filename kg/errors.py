@@ -83,7 +83,7 @@ class EncodingError(InputError):
 
 
 class NothingBuiltError(InputError):
-    """Every input of a build was skipped; ``skipped`` lists them (see :class:`kg.build.Skipped`)."""
+    """Every input of a build was skipped; ``skipped`` lists them (see :class:`kg.builder.Skipped`)."""
 
     def __init__(self, message: str, *, skipped: list | None = None, detail: str | None = None) -> None:
         super().__init__(message, detail=detail)

@@ -4,7 +4,7 @@ import csv
 import io
 
 import kg
-from kg.build import merges_csv, read_aliases
+from kg.builder import merges_csv, read_aliases
 from kg.graph import entity_iri
 
 ARTICLES = {

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
-from kg.build import build, merges_csv, write_outputs, write_store_update
+from kg.builder import build, merges_csv, write_outputs, write_store_update
 from kg.docjson import document_from_json, document_to_json, dumps, loads
 from kg.graph import entity_iri
 from kg.parallel import slim

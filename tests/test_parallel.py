@@ -8,12 +8,12 @@ import signal
 
 import pytest
 
-from kg.build import build, write_outputs
+from kg.builder import build, write_outputs
 from kg.errors import GraphFileError
 from kg.parallel import aside
 from tests.corpus_sources import CORPUS
 
-build_module = importlib.import_module("kg.build")
+build_module = importlib.import_module("kg.builder")
 
 
 def _pid_and(text: str) -> tuple[int, str]:

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 import kg
-from kg.build import build
+from kg.builder import build
 from kg.cli import main
 from kg.errors import EXIT_CODES, EXIT_SKIPPED, InputError, NothingBuiltError
 from kg.ingest import open_article, read_document, split_text

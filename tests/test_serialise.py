@@ -178,7 +178,7 @@ def test_two_builds_give_identical_bytes_in_every_format(tmp_path):
 def test_nquads_split_a_corpus_as_the_rdflib_dataset_does(tmp_path):
     """graph.nq is written from the N-Triples lines, graph.trig through rdflib (kg.rdf.to_dataset): two
     implementations of one rule, compared on a corpus where companies appear in several documents."""
-    from kg.build import build
+    from kg.builder import build
     from tests.data import TEST_DATA_DIR
 
     result = build(sorted((TEST_DATA_DIR / "corpus").glob("t0*.txt")))

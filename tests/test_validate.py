@@ -246,7 +246,7 @@ def test_kg_validate_exit_codes(seed_result, tmp_path):
 
 
 def test_a_large_graph_is_left_to_kg_validate_unless_asked(monkeypatch):
-    monkeypatch.setattr(importlib.import_module("kg.build"), "VALIDATE_MAX_TRIPLES", 500)
+    monkeypatch.setattr(importlib.import_module("kg.builder"), "VALIDATE_MAX_TRIPLES", 500)
     skipped = kg.build([SEED]).report["validation"]
     assert skipped == {"skipped": f"{kg.build([SEED], validate=False).report['triples']:,} triples, more than 500"}
     assert kg.build([SEED], validate=True).report["validation"]["conforms"] is True
