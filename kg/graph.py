@@ -25,11 +25,13 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from .model import ENTITY_CLASSES, Document, Entity, Evidence, Indicator
 from .vocab import ZKGR_IRI
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["entity_iri", "evidence_iri", "document_iri", "indicator_iri", "statement_iri", "to_networkx",
            "class_segment", "INSTANCE_NAMESPACES"]
@@ -108,6 +110,8 @@ def to_networkx(docs: Iterable[Document]) -> nx.MultiDiGraph:
     >>> sorted(d["label"] for _, d in G.nodes(data=True) if d["kind"] == "entity")
     ['京东集团', '萍乡经济技术开发区']
     """
+    import networkx as nx
+
     G = nx.MultiDiGraph()
 
     def add_evidence(doc: Document, ev: Evidence) -> str:

@@ -21,15 +21,17 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-import networkx as nx
 from rdflib import RDF, RDFS, XSD, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
 
 from .errors import GraphFileError
 from .graph import INSTANCE_NAMESPACES, statement_iri
 from .vocab import ZKG, ZKGR
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["graph_to_rdf", "statements", "to_ntriples", "NTriples", "Lit", "nt_term",
            "graph_from_rdf", "load_rdf", "new_graph", "to_dataset", "document_graphs", "decimal_literal", "date_literal",
@@ -502,6 +504,8 @@ def graph_from_rdf(g: Graph) -> nx.MultiDiGraph:
     The inverse of :func:`graph_to_rdf` for entities, relations, indicators and
     evidence; anything outside the vocabulary is ignored.
     """
+    import networkx as nx
+
     G = nx.MultiDiGraph()
     classes = {ZKG[c] for c in ("DevelopmentZone", "Enterprise", "GovernmentBody", "Platform",
                                  "Policy", "Honor", "Project", "Institution", "Hospital", "School",

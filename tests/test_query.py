@@ -614,24 +614,26 @@ def test_cli_errors(fixture_file):
 
 
 def test_kg_query_does_not_load_the_extraction_pipeline(tmp_path):
-    """``import kg`` and ``kg query --store`` leave the builder and networkx unloaded (``kg query`` starts in
-    0.18 s instead of 0.3), and ``kg.build`` and ``kg.extract`` stay the API's functions once their modules
-    load."""
+    """``import kg`` and ``kg query`` (``--store``, ``--data``) leave the builder and networkx unloaded (``kg
+    query --store`` starts in 0.18 s instead of 0.3), and ``kg.build`` and ``kg.extract`` stay the API's
+    functions once their modules load."""
     import subprocess
     import sys
 
     from kg.store import write_store
 
     write_store(Graph().parse(data=FIXTURE_TTL, format="turtle"), tmp_path / "store")
+    (tmp_path / "graph.ttl").write_text(FIXTURE_TTL, encoding="utf-8")
     code = ("import sys, kg\n"
             "assert 'networkx' not in sys.modules and 'kg.builder' not in sys.modules\n"
             "from kg.cli import main\n"
             "main(['query', '--saved', 'honors', '--param', 'entity=甲区', '--store', sys.argv[1]])\n"
+            "main(['query', '--saved', 'honors', '--param', 'entity=甲区', '--data', sys.argv[2]])\n"
             "assert 'networkx' not in sys.modules and 'kg.builder' not in sys.modules\n"
             "import kg.builder, kg.pipeline\n"
             "assert kg.build is kg.builder.build and kg.extract.__module__ == 'kg'\n"
             "print(kg.extract('安远经济技术开发区引进明辉科技。').entities[0].label)\n")
-    run = subprocess.run([sys.executable, "-c", code, str(tmp_path / "store")], capture_output=True, text=True,
-                         timeout=120)
+    run = subprocess.run([sys.executable, "-c", code, str(tmp_path / "store"), str(tmp_path / "graph.ttl")],
+                         capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     assert "省级绿色园区" in run.stdout and run.stdout.strip().endswith("安远经济技术开发区")
