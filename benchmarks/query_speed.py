@@ -251,7 +251,8 @@ def child(engine: str, folder: Path, runs: int) -> dict:
         if engine == "store":
             shutil.rmtree(folder / "store", ignore_errors=True)
             store = ox.Store(str(folder / "store"))
-            bulk_load_quads(store, folder / "graph.nq")  # as kg build --store loads many triples
+            with open(folder / "graph.nq", "rb") as quads:
+                bulk_load_quads(store, quads)  # as kg build --store loads many triples
             del store
             source = StoreSource.open(folder / "store")  # as kg query --store opens it: read-only
         else:

@@ -206,8 +206,8 @@ def open_for_writing(path: str | Path):
                           detail=str(err)) from None
 
 
-def bulk_load_quads(store, quads: IO[bytes] | str | Path) -> None:
-    """Load N-Quads (a file, or a binary stream) into ``store`` with Oxigraph's bulk loader, then compact it.
+def bulk_load_quads(store, quads: IO[bytes]) -> None:
+    """Load N-Quads from a binary stream into ``store`` with Oxigraph's bulk loader, then compact it.
 
     The bulk loader is fast but not a transaction, and a load of a million quads or more leaves several
     files per index, each of which every lookup of a query searches: on 1M triples the saved questions
@@ -216,10 +216,7 @@ def bulk_load_quads(store, quads: IO[bytes] | str | Path) -> None:
     """
     import pyoxigraph as ox
 
-    if isinstance(quads, (str, Path)):
-        store.bulk_load(path=str(quads), format=ox.RdfFormat.N_QUADS)
-    else:
-        store.bulk_load(quads, format=ox.RdfFormat.N_QUADS)
+    store.bulk_load(quads, format=ox.RdfFormat.N_QUADS)
     store.optimize()
 
 
