@@ -151,7 +151,7 @@ def _read_query(args: argparse.Namespace) -> str:
 
     if args.file:
         try:
-            return Path(args.file).read_text(encoding="utf-8")
+            return Path(args.file).read_text(encoding="utf-8-sig")  # a byte-order mark (Notepad's) is no query text
         except OSError as err:
             raise QueryError(f"{args.file}: cannot read query ({err.strerror})") from None
         except UnicodeDecodeError as err:
@@ -189,6 +189,8 @@ def _params(pairs: list[str]) -> dict[str, str]:
         name, eq, value = pair.partition("=")
         if not eq or not name.strip():
             raise QueryError(f"--param wants NAME=VALUE, not {pair!r}")
+        if name.strip() in out:
+            raise QueryError(f"--param {name.strip()} is given twice")
         out[name.strip()] = value
     return out
 
@@ -204,7 +206,7 @@ def _list_saved() -> int:
 
 def cmd_query(args: argparse.Namespace) -> int:
     from .errors import QueryError
-    from .query import format_csv, format_json, format_table, iri_value, run_saved
+    from .query import format_csv, format_json, format_table, format_tsv, run_own, run_saved
 
     if args.list:
         return _list_saved()
@@ -217,17 +219,13 @@ def cmd_query(args: argparse.Namespace) -> int:
         if args.saved:
             table = run_saved(source, args.saved, _params(args.param))
         else:
-            from rdflib import Literal
-
-            sparql = _read_query(args)
-            bindings = {name: [iri_value(value) or Literal(value)] for name, value in _params(args.param).items()}
-            table = source.query(sparql, bindings=bindings)
+            table = run_own(source, _read_query(args), _params(args.param))
     finally:
         source.close()
     if args.format == "csv":
         sys.stdout.write(format_csv(table))
     elif args.format == "tsv":
-        sys.stdout.write(format_csv(table, delimiter="\t"))
+        sys.stdout.write(format_tsv(table))
     elif args.format == "json":
         print(format_json(table))
     else:

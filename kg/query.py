@@ -49,7 +49,9 @@ from .vocab import ZKG, ZKGR
 __all__ = [
     "Table", "Source", "GraphSource", "run_query", "PREFIXES",
     "Bindings", "SavedQuery", "Param", "saved_queries", "saved_query", "bind_params", "saved_text", "run_saved",
+    "run_own",
     "sparql_term", "inject_values", "iri_value", "canonical_term", "prefix_line", "syntax_error",
+    "refuse_update", "refuse_deep", "names_dataset", "shift_position", "where_inserted",
     "format_table", "format_csv", "format_json", "format_xml", "format_tsv",
 ]
 
@@ -153,9 +155,10 @@ def sparql_term(term: URIRef | Literal) -> str:
 _STRING = re.compile(r"'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"", re.S)
 
 
-def _where_brace(sparql: str) -> int:
-    """Offset just after the ``{`` that opens the query's WHERE group (skipping comments, strings, IRIs)."""
-    i, n = 0, len(sparql)
+def _where_group(sparql: str) -> tuple[int, int]:
+    """Offsets just after the ``{`` that opens the query's WHERE group and of the ``}`` that closes it
+    (skipping comments, strings and IRIs)."""
+    i, n, depth, start = 0, len(sparql), 0, -1
     while i < n:
         ch = sparql[i]
         if ch == "#":
@@ -167,19 +170,27 @@ def _where_brace(sparql: str) -> int:
         elif ch == "<":
             m = _IRI.match(sparql, i + 1)
             i = m.end() + 1 if m and m.end() < n and sparql[m.end()] == ">" else i + 1
-        elif ch == "{":
-            return i + 1
         else:
+            if ch == "{":
+                depth += 1
+                start = i + 1 if start < 0 else start
+            elif ch == "}" and start >= 0:
+                depth -= 1
+                if depth == 0:
+                    return start, i
             i += 1
-    raise QueryError("cannot bind parameters: the query has no WHERE { … } group")
+    if start < 0:
+        raise QueryError("cannot bind parameters: the query has no WHERE { … } group")
+    return start, n  # unbalanced: the engine will say where
 
 
 #: Up to this many combinations, several bound variables share one ``VALUES`` block.
 _JOINT_VALUES = 64
 
 
-def inject_values(sparql: str, bindings: dict[str, list]) -> str:
-    """Bind variables by a ``VALUES`` block at the start of the WHERE group, on the same line.
+def inject_values(sparql: str, bindings: dict[str, list], *, at_end: bool = False) -> str:
+    """Bind variables by a ``VALUES`` block at the start of the WHERE group (``at_end``: at its end), on
+    the same line.
 
     Terms are written by :func:`sparql_term`, so user text can only ever be one RDF term; an empty
     list binds to nothing (no rows). Line numbers in error messages stay those of the original text.
@@ -222,7 +233,10 @@ def inject_values(sparql: str, bindings: dict[str, list]) -> str:
             blocks.append(f"VALUES ?{var} {{ {' '.join(terms)} }}")
         else:  # bound to nothing: no rows (an empty VALUES block, which some engines mishandle)
             blocks.append(f"VALUES ?{var} {{ UNDEF }} FILTER(1 = 0)")
-    at = _where_brace(sparql)
+    at, close = _where_group(sparql)
+    if at_end:
+        body = _fill_placeholders(sparql[at:close], written)
+        return f"{sparql[:at]}{body} {' '.join(blocks)} {sparql[close:]}"
     return f"{sparql[:at]} {' '.join(blocks)}{_fill_placeholders(sparql[at:], written)}"
 
 
@@ -260,6 +274,38 @@ def syntax_error(message: str) -> QueryError:
         return QueryError(f"SPARQL syntax error at line {m.group(1)}, column {m.group(2)}: {_clip(m.group(3))}",
                           detail=message.strip())
     return QueryError(f"SPARQL syntax error: {_clip(message)}", detail=message.strip())
+
+
+_POSITION = re.compile(r"SPARQL syntax error at line (\d+), column (\d+)")
+
+
+def where_inserted(original: str, changed: str) -> tuple[int, int, int]:
+    """Where kg put text into a query on one line (a ``VALUES`` block, the prefix declarations): the
+    line and 0-based column of the insertion, and how many characters it added."""
+    at = next((i for i, (a, b) in enumerate(zip(original, changed)) if a != b), len(original))
+    line = original.count("\n", 0, at) + 1
+    return line, at - (original.rfind("\n", 0, at) + 1), len(changed) - len(original)
+
+
+def shift_position(err: QueryError, original: str, changed: str) -> QueryError:
+    """``err`` with its column counted in ``original``, the query the user wrote, instead of ``changed``,
+    the text kg ran (with a ``VALUES`` block or prefix declarations inserted on one line).
+
+    >>> q = "SELECT ?e WHERE { ?e rdfs:label ?n FILTER(?n = ) }"
+    >>> changed = inject_values(q, {"n": [Literal("京东集团", lang="zh")]})
+    >>> str(shift_position(QueryError("SPARQL syntax error at line 1, column 72: expected an expression"), q, changed))
+    'SPARQL syntax error at line 1, column 48: expected an expression'
+    """
+    m = _POSITION.search(str(err))
+    if not m or original == changed:
+        return err
+    line, column, added = where_inserted(original, changed)
+    reported = int(m.group(2))
+    if int(m.group(1)) != line or reported <= column + added:
+        return err
+    text = str(err)
+    fixed = f"{text[:m.start()]}SPARQL syntax error at line {line}, column {reported - added}{text[m.end():]}"
+    return type(err)(fixed, detail=err.detail)
 
 
 def _clip(text: str, size: int = 200) -> str:
@@ -300,6 +346,9 @@ class GraphSource(Source):
         self.name = name
 
     def query(self, sparql: str, *, limit: int | None = None, bindings: Bindings | None = None) -> Table:
+        if names_dataset(sparql):  # rdflib would answer from the whole graph, as if FROM were not there
+            raise QueryError("FROM and FROM NAMED need named graphs, and graph files are read as one graph: "
+                             "query a store (kg build … --store DIR, then --store DIR)")
         init = None
         if bindings and all(len(terms) == 1 for terms in bindings.values()):
             # initBindings: rdflib joins VALUES blocks with nested loops, slow on big graphs; and its parser
@@ -309,9 +358,11 @@ class GraphSource(Source):
                 if not _VAR.fullmatch(var):
                     raise QueryError(f"not a valid variable name: {var[:40]!r}")
                 sparql_term(term)  # the same checks as for the other sources
-        elif bindings:
-            sparql = inject_values(sparql, bindings)
-        table = run_query(self.graph, sparql, init_bindings=init)
+        written = inject_values(sparql, bindings) if bindings and init is None else sparql
+        try:
+            table = run_query(self.graph, written, init_bindings=init)
+        except QueryError as err:
+            raise shift_position(err, sparql, written) from None
         if limit is not None and len(table.rows) > limit:
             table.rows, table.truncated = table.rows[:limit], True
         return table
@@ -341,11 +392,71 @@ def refuse_remote(sparql: str) -> None:
         raise QueryError("SERVICE is not allowed: kg answers from local data and fetches nothing (use --endpoint URL)")
 
 
+_UPDATE_VERBS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
+# the first keyword after the prologue (PREFIX and BASE declarations; IRIs, strings and comments blanked)
+_FIRST_KEYWORD = re.compile(r"\s*(?:(?:PREFIX\s+(?:[A-Za-z][\w.-]*)?:|BASE)\s*)*([A-Za-z]+)", re.I)
+_FROM = re.compile(r"(?<![\w:?$])FROM(?![\w:-])", re.I)
+
+
+def refuse_update(sparql: str) -> None:
+    """Refuse a SPARQL Update (``INSERT``, ``DELETE``, ``DROP`` …): queries only read.
+
+    Checked before a query goes anywhere, so an endpoint that would carry the update out never sees it.
+
+    >>> refuse_update("PREFIX ex: <urn:x#> SELECT * WHERE { ?s ex:insert ?o }")
+    >>> refuse_update("PREFIX ex: <urn:x#>\\nINSERT DATA { ex:a ex:b ex:c }")
+    Traceback (most recent call last):
+    ...
+    kg.errors.QueryError: updates are refused: this is INSERT, and kg only reads (kg build --store and kg push write)
+    """
+    m = _FIRST_KEYWORD.match(_LEXICAL.sub(" ", sparql))
+    if m and m.group(1).upper() in _UPDATE_VERBS:
+        raise QueryError(f"updates are refused: this is {m.group(1).upper()}, and kg only reads "
+                         "(kg build --store and kg push write)")
+
+
+#: Deeper nesting of (), {} and [] than this is refused: Oxigraph's parser recurses once a level and
+#: overflows the stack (the process dies) at a few thousand levels; rdflib's at a few hundred.
+MAX_NESTING = 100
+
+
+def refuse_deep(sparql: str) -> None:
+    """Refuse a query nested deeper than :data:`MAX_NESTING` (brackets in strings, IRIs and comments
+    do not count).
+
+    >>> refuse_deep("SELECT * WHERE { FILTER(" + "(" * 200 + "1" + ")" * 200 + ") }")
+    Traceback (most recent call last):
+    ...
+    kg.errors.QueryError: the query is nested more than 100 levels deep (brackets and braces)
+    """
+    depth = deepest = 0
+    for ch in _LEXICAL.sub(" ", sparql):
+        if ch in "({[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in ")}]":
+            depth -= 1
+    if deepest > MAX_NESTING:
+        raise QueryError(f"the query is nested more than {MAX_NESTING} levels deep (brackets and braces)")
+
+
+def names_dataset(sparql: str) -> bool:
+    """Whether the query names its own graphs (``FROM`` or ``FROM NAMED``), which then replace the union
+    of all graphs as the default graph.
+
+    >>> names_dataset("SELECT * FROM <urn:g> WHERE { ?s ?p ?o }"), names_dataset('SELECT ?from WHERE { ?from ?p "FROM" }')
+    (True, False)
+    """
+    return bool(_FROM.search(_LEXICAL.sub(" ", sparql)))
+
+
 def run_query(g: Graph, sparql: str, *, init_bindings: dict | None = None) -> Table:
     """Run a SELECT or ASK query on an rdflib graph; a syntax error names the line and column."""
     from pyparsing import ParseException
 
     refuse_remote(sparql)
+    refuse_update(sparql)
+    refuse_deep(sparql)
     try:
         result = g.query(sparql, initNs=PREFIXES, initBindings=init_bindings or None)
     except ParseException as err:
@@ -472,11 +583,19 @@ def iri_value(value: str) -> URIRef | None:
 
 
 def _lookup(source: Source, param: Param, value: str) -> list[URIRef]:
-    """The entities whose name or alias is ``value`` (language-tagged ``@zh`` or plain)."""
+    """The entities whose name or alias is ``value`` (language-tagged ``@zh`` or plain); a name written in
+    traditional characters or full-width forms is also looked up as kg build writes names (九江綜合保稅區 →
+    九江综合保税区)."""
     sparql = f"SELECT DISTINCT ?e WHERE {{ ?e <{RDFS.label}>|<{SKOS.altLabel}> ?name }}"
     found: set[URIRef] = set()
     for term in (Literal(value, lang="zh"), Literal(value)):  # one value a query: rdflib binds it without text
         found.update(row[0] for row in source.query(sparql, bindings={"name": [term]}).rows if isinstance(row[0], URIRef))
+    if not found:
+        from .normalise import to_simplified
+
+        simplified = to_simplified(unicodedata.normalize("NFKC", value))
+        if simplified != value:
+            return _lookup(source, param, simplified)
     return sorted(found)
 
 
@@ -566,6 +685,34 @@ def _set_limits(sparql: str, rows: int) -> str:
     return _LIMIT_CLAUSE.sub(lambda m: f"{m.group('limit')}{rows}" if m.group("limit") else m.group(), sparql)
 
 
+_SELECT = re.compile(r"(?<![\w:?$])SELECT(?![\w:-])", re.I)
+
+
+def run_own(source: Source, sparql: str, params: dict[str, str]) -> Table:
+    """Run a query of the user's own, ``?NAME`` bound to each ``params`` value (an IRI when written as one,
+    else the text) as by a ``VALUES`` block at the start of its WHERE group, on every kind of source.
+
+    >>> g = Graph().parse(data='<urn:a> <urn:p> "萍乡" .', format="turtle")
+    >>> run_own(GraphSource(g), "SELECT ?s WHERE { ?s <urn:p> ?name }", {"name": "萍乡"}).rows
+    [(rdflib.term.URIRef('urn:a'),)]
+    """
+    bindings = {name: [iri_value(value) or Literal(value)] for name, value in params.items()}
+    code = _LEXICAL.sub(" ", sparql)
+    for name in bindings:
+        if _VAR.fullmatch(name) and re.search(rf"(?i)\bAS\s+[?$]{name}(?!\w)", code):
+            raise QueryError(f"--param {name}: the query gives ?{name} a value itself (… AS ?{name})")
+    if bindings and len(_SELECT.findall(code)) > 1:
+        # A sub-SELECT sees no variable from outside it; rdflib's initBindings reach into it, and so does a
+        # VALUES block before it (rdflib evaluates the right side of a join with the left side's values),
+        # so rdflib gets the block after it: the same rows as the other engines
+        written = inject_values(sparql, bindings, at_end=isinstance(source, GraphSource))
+        try:
+            return source.query(written)
+        except QueryError as err:
+            raise shift_position(err, sparql, written) from None
+    return source.query(sparql, bindings=bindings)
+
+
 def run_saved(source: Source, name: str, params: dict[str, str] | None = None, *, limit: int | None = None) -> Table:
     """Run the saved query ``name`` with ``params`` (parameter name → value as the user wrote it)."""
     saved = saved_query(name)
@@ -581,6 +728,8 @@ def run_saved(source: Source, name: str, params: dict[str, str] | None = None, *
 def _text(term) -> str:
     if term is None:
         return ""
+    if isinstance(term, BNode):
+        return f"_:{term}"
     return str(term)
 
 
@@ -601,10 +750,15 @@ def format_table(table: Table) -> str:
     return "\n".join(out)
 
 
-def format_csv(table: Table, *, delimiter: str = ",", lineterminator: str = "\n") -> str:
-    """CSV (or TSV with ``delimiter="\\t"``) with a header row: values only, as in SPARQL 1.1 CSV results."""
+def format_csv(table: Table) -> str:
+    """SPARQL 1.1 CSV results: a header row, then values only (blank nodes as ``_:label``), lines ended
+    by CRLF as the format says.
+
+    >>> format_csv(Table(["name", "n"], [(Literal("京东集团, 北京", lang="zh"), Literal(3))]))
+    'name,n\\r\\n"京东集团, 北京",3\\r\\n'
+    """
     buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=delimiter, lineterminator=lineterminator)
+    writer = csv.writer(buf, lineterminator="\r\n")
     if table.boolean is not None:
         writer.writerow(["ask"])
         writer.writerow(["true" if table.boolean else "false"])
@@ -661,24 +815,34 @@ def format_json(table: Table) -> str:
                       indent=1)
 
 
+# characters XML 1.0 cannot carry, even as references: they become U+FFFD
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _xml_text(text: str) -> str:
+    # a raw CR would come back from a parser as LF: written as a reference it stays CR
+    return _NOT_XML.sub("\ufffd", xml_escape(text, {"\r": "&#13;"}))
+
+
 def _xml_term(term) -> str:
     if isinstance(term, URIRef):
-        return f"<uri>{xml_escape(str(term))}</uri>"
+        return f"<uri>{_xml_text(str(term))}</uri>"
     if isinstance(term, BNode):
-        return f"<bnode>{xml_escape(str(term))}</bnode>"
+        return f"<bnode>{_xml_text(str(term))}</bnode>"
     attrs = ""
     if term.language:
         attrs = f" xml:lang={quoteattr(term.language)}"
     elif term.datatype:
         attrs = f" datatype={quoteattr(str(term.datatype))}"
-    return f"<literal{attrs}>{xml_escape(str(term))}</literal>"
+    return f"<literal{attrs}>{_xml_text(str(term))}</literal>"
 
 
 def format_xml(table: Table) -> str:
-    """SPARQL Query Results XML.
+    """SPARQL Query Results XML. A control character that XML 1.0 cannot hold (U+0000, U+000B …) is
+    written as U+FFFD, so that the answer always parses; CR is written ``&#13;`` and survives.
 
-    >>> print(format_xml(Table(["n"], [(Literal("<京东>"),)])).splitlines()[4])
-      <result><binding name="n"><literal>&lt;京东&gt;</literal></binding></result>
+    >>> print(format_xml(Table(["n"], [(Literal("<京东>\\r\\x0b"),)])).splitlines()[4])
+      <result><binding name="n"><literal>&lt;京东&gt;&#13;\ufffd</literal></binding></result>
     """
     out = ['<?xml version="1.0" encoding="UTF-8"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
     if table.boolean is not None:

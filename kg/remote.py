@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from rdflib import BNode, Graph, Literal, URIRef
 
 from .errors import EndpointError, QueryError
-from .query import Bindings, Source, Table, inject_values, make_literal, prefix_line
+from .query import Bindings, Source, Table, inject_values, make_literal, prefix_line, refuse_update, shift_position
 
 __all__ = ["EndpointSource", "push", "Pushed", "graph_store_url"]
 
@@ -106,15 +106,23 @@ class EndpointSource(Source):
         self._opener = _opener(url, user, password)
 
     def query(self, sparql: str, *, limit: int | None = None, bindings: Bindings | None = None) -> Table:
-        if bindings:
-            sparql = inject_values(sparql, bindings)
-        body = urllib.parse.urlencode({"query": prefix_line(sparql) + sparql}).encode("utf-8")
+        refuse_update(sparql)  # before it is sent: an endpoint that takes updates on /sparql would run it
+        written = inject_values(sparql, bindings) if bindings else sparql
+        sent = prefix_line(written) + written
+        try:
+            return self._ask(sent, limit)
+        except QueryError as err:  # the columns the endpoint names count kg's additions on their line
+            raise shift_position(shift_position(err, written, sent), sparql, written) from None
+
+    def _ask(self, sparql: str, limit: int | None) -> Table:
+        body = urllib.parse.urlencode({"query": sparql}).encode("utf-8")
         request = urllib.request.Request(self.url, data=body, method="POST", headers={
             "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
             "Accept": "application/sparql-results+json", "User-Agent": _USER_AGENT})
         what = f"SPARQL endpoint {self.url}"
         with _open(self._opener, request, what, self.timeout) as response:
             kind = response.headers.get_content_type()
+            cut = response.headers.get("X-Result-Truncated")  # kg serve's: it stopped at its row limit
             try:
                 data = response.read()
             except (TimeoutError, OSError) as err:
@@ -125,13 +133,32 @@ class EndpointSource(Source):
             doc = json.loads(data.decode("utf-8"))
         except ValueError:
             raise EndpointError(f"{what} answered with JSON that cannot be read") from None
-        if "boolean" in doc:
-            return Table(["ask"], [(Literal(bool(doc["boolean"])),)], boolean=bool(doc["boolean"]))
-        variables = list(doc.get("head", {}).get("vars", []))
-        bindings = doc.get("results", {}).get("bindings", [])
-        truncated = limit is not None and len(bindings) > limit
-        rows = [tuple(_term(b[v]) if v in b else None for v in variables) for b in bindings[:limit]]
-        return Table(variables, rows, truncated=truncated)
+        table = _results(doc)
+        if table is None:
+            raise EndpointError(f"{what} answered JSON that is not SPARQL results (no head and results, or boolean)")
+        if limit is not None and len(table.rows) > limit:
+            table.rows, table.truncated = table.rows[:limit], True
+        if cut is not None:
+            table.truncated = True
+            table.notes.append(f"the endpoint cut its answer at {cut} rows (X-Result-Truncated)")
+        return table
+
+
+def _results(doc) -> Table | None:
+    """A :class:`Table` from SPARQL 1.1 Query Results JSON, or None if ``doc`` is not that."""
+    if not isinstance(doc, dict):
+        return None
+    if isinstance(doc.get("boolean"), bool):
+        return Table(["ask"], [(Literal(doc["boolean"]),)], boolean=doc["boolean"])
+    head, results = doc.get("head"), doc.get("results")
+    if not isinstance(head, dict) or not isinstance(results, dict):
+        return None
+    variables, bindings = head.get("vars", []), results.get("bindings")
+    if not isinstance(variables, list) or not all(isinstance(v, str) for v in variables) or not isinstance(bindings, list):
+        return None
+    if not all(isinstance(b, dict) and all(isinstance(c, dict) for c in b.values()) for b in bindings):
+        return None
+    return Table(list(variables), [tuple(_term(b[v]) if v in b else None for v in variables) for b in bindings])
 
 
 @dataclass

@@ -350,7 +350,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
         name = _ALIASES.get(kind) or next(k for k, v in RESULT_TYPES.items() if v == kind)
         body = {"json": format_json, "xml": format_xml, "tsv": format_tsv,
-                "csv": lambda t: format_csv(t, lineterminator="\r\n")}[name](result)
+                "csv": format_csv}[name](result)
         headers = {"X-Result-Truncated": str(self.server.max_rows)} if result.truncated else {}
         self._send(HTTPStatus.OK, body.encode("utf-8"), f"{RESULT_TYPES[name]}; charset=utf-8", headers)
 

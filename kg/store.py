@@ -33,7 +33,20 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF
 
 from .errors import GraphFileError, OutputError, QueryError
-from .query import PREFIXES, Bindings, Source, Table, inject_values, make_literal, refuse_remote, syntax_error
+from .query import (
+    PREFIXES,
+    Bindings,
+    Source,
+    Table,
+    inject_values,
+    make_literal,
+    names_dataset,
+    refuse_deep,
+    refuse_remote,
+    refuse_update,
+    shift_position,
+    syntax_error,
+)
 from .vocab import ZKG, ZKGR
 
 __all__ = ["StoreSource", "write_store", "open_for_writing", "split_by_document", "split_statements", "load_into_memory",
@@ -291,10 +304,12 @@ class StoreSource(Source):
               default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
               deadline: float | None = None) -> Table:
         """Run a SELECT or ASK query; stop early after ``limit`` rows or past ``deadline`` (``time.monotonic``)."""
-        if bindings:
-            sparql = inject_values(sparql, bindings)
-        result = self.execute(sparql, limit=limit, default_graphs=default_graphs, named_graphs=named_graphs,
-                              deadline=deadline)
+        written = inject_values(sparql, bindings) if bindings else sparql
+        try:
+            result = self.execute(written, limit=limit, default_graphs=default_graphs, named_graphs=named_graphs,
+                                  deadline=deadline)
+        except QueryError as err:
+            raise shift_position(err, sparql, written) from None
         if not isinstance(result, Table):
             raise QueryError("only SELECT and ASK queries are supported here")
         return result
@@ -309,10 +324,12 @@ class StoreSource(Source):
         import pyoxigraph as ox
 
         refuse_remote(sparql)
+        refuse_update(sparql)
+        refuse_deep(sparql)
         kwargs: dict = {"prefixes": {p: str(ns) for p, ns in PREFIXES.items()}}
         if default_graphs:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-        else:
+        elif not names_dataset(sparql):  # FROM <graph> in the query says what the default graph is
             kwargs["use_default_graph_as_union"] = True
         if named_graphs:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
