@@ -322,6 +322,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < float("inf"):  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds: {text!r}")
+    return value
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     import json
 
@@ -432,9 +442,10 @@ def make_parser() -> argparse.ArgumentParser:
     where.add_argument("--store", metavar="DIR", help="the embedded store written by kg build --store DIR")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=7878, help="port (default: 7878; 0 picks a free one)")
-    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="time limit per query (default: 30)")
-    p.add_argument("--max-rows", type=int, default=10000, metavar="N", help="most rows per answer (default: 10000)")
-    p.add_argument("--max-request-bytes", type=int, default=1 << 20, metavar="N",
+    p.add_argument("--timeout", type=_positive_seconds, default=30.0, metavar="SECONDS",
+                   help="time limit per query (default: 30)")
+    p.add_argument("--max-rows", type=_positive_int, default=10000, metavar="N", help="most rows per answer (default: 10000)")
+    p.add_argument("--max-request-bytes", type=_positive_int, default=1 << 20, metavar="N",
                    help="largest request accepted (default: 1 MiB)")
     p.set_defaults(func=cmd_serve)
 

@@ -6,7 +6,8 @@ body) answer SELECT and ASK in SPARQL results JSON, XML, CSV or TSV, chosen by t
 ``GET /`` is an HTML page with a form; every value on it is escaped.
 
 Safety: binds 127.0.0.1 unless told otherwise, and then answers only requests addressed to a loopback
-name (no DNS rebinding); requests larger than ``max_request_bytes`` are refused (413/414); a query gets
+name (no DNS rebinding); requests larger than ``max_request_bytes`` are refused (413/414); a connection
+that stalls for ``socket_timeout`` seconds (a request not finished, an answer not read) is closed; a query gets
 ``timeout`` seconds (503 after that) and at most ``max_rows`` rows or triples (then the header
 ``X-Result-Truncated`` says so). A query past its time cannot be stopped inside the engine: its thread
 is left to finish, and at most ``workers`` queries run at once.
@@ -32,6 +33,7 @@ import html
 import ipaddress
 import logging
 import socket
+import sys
 import threading
 import time
 import urllib.parse
@@ -40,7 +42,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .errors import KgError, QueryError
+from .errors import KgError, OutputError, QueryError
 from .query import Table, format_csv, format_json, format_tsv, format_xml, saved_queries
 
 __all__ = ["make_server", "start_in_thread", "SparqlServer", "RESULT_TYPES"]
@@ -54,8 +56,13 @@ RESULT_TYPES = {
     "csv": "text/csv",
     "tsv": "text/tab-separated-values",
 }
-_ALIASES = {"application/json": "json", "application/xml": "xml", "text/xml": "xml"}
+#: Other names clients use for the result types; they count only when an Accept header names them exactly.
+_ALIASES = {"application/json": RESULT_TYPES["json"], "application/xml": RESULT_TYPES["xml"], "text/xml": RESULT_TYPES["xml"]}
 _GRAPH_TYPES = ["application/n-triples", "text/turtle", "text/plain"]
+#: Seconds a connection may stall (a request not finished, an answer not read) before it is closed.
+SOCKET_TIMEOUT = 30.0
+#: Answers are written in pieces this large, so that the socket timeout bounds a stall, not a slow transfer.
+_PIECE = 1 << 16
 
 _PAGE = """<!DOCTYPE html>
 <html lang="zh"><head><meta charset="utf-8"><title>ZoneKG SPARQL</title>
@@ -85,16 +92,19 @@ class SparqlServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address, source, *, timeout: float, max_rows: int, max_request_bytes: int, workers: int) -> None:
+    def __init__(self, address, source, *, timeout: float, max_rows: int, max_request_bytes: int, workers: int,
+                 socket_timeout: float = SOCKET_TIMEOUT) -> None:
         host = address[0]
         if ":" in host:
             self.address_family = socket.AF_INET6
-        super().__init__(address, _Handler)
         self.source = source
         self.query_timeout = timeout
         self.max_rows = max_rows
         self.max_request_bytes = max_request_bytes
+        self.socket_timeout = socket_timeout
+        # before binding: when it fails, socketserver calls server_close, which shuts the executor down
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kg-query")
+        super().__init__(address, _Handler)
         try:
             self.loopback_only = ipaddress.ip_address(host).is_loopback
         except ValueError:
@@ -110,17 +120,29 @@ class SparqlServer(ThreadingHTTPServer):
         super().server_close()
         self.executor.shutdown(wait=False, cancel_futures=True)
 
+    def handle_error(self, request, client_address) -> None:
+        """A client that went away is one log line, not a traceback."""
+        err = sys.exc_info()[1]
+        if isinstance(err, ConnectionError):
+            log.info("%s closed the connection (%s)", client_address[0], type(err).__name__)
+        else:
+            super().handle_error(request, client_address)
+
 
 def make_server(source, host: str = "127.0.0.1", port: int = 7878, *, timeout: float = 30.0, max_rows: int = 10000,
-                max_request_bytes: int = 1 << 20, workers: int = 4) -> SparqlServer:
-    """A server for ``source`` (a :class:`kg.store.StoreSource`) on ``host:port`` (port 0: any free one)."""
-    from .errors import OutputError
+                max_request_bytes: int = 1 << 20, workers: int = 4, socket_timeout: float = SOCKET_TIMEOUT) -> SparqlServer:
+    """A server for ``source`` (a :class:`kg.store.StoreSource`) on ``host:port`` (port 0: any free one).
 
+    Raises :class:`kg.errors.OutputError` when it cannot listen there.
+    """
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    if not 0 <= port <= 65535:
+        raise OutputError(f"cannot listen on {where}: a port is 0 to 65535")
     try:
         return SparqlServer((host, port), source, timeout=timeout, max_rows=max_rows,
-                            max_request_bytes=max_request_bytes, workers=workers)
+                            max_request_bytes=max_request_bytes, workers=workers, socket_timeout=socket_timeout)
     except OSError as err:
-        raise OutputError(f"cannot listen on {host}:{port} ({err.strerror or err})") from None
+        raise OutputError(f"cannot listen on {where}: {err.strerror or err}") from None
 
 
 def start_in_thread(server: SparqlServer) -> threading.Thread:
@@ -131,47 +153,91 @@ def start_in_thread(server: SparqlServer) -> threading.Thread:
 
 
 def _accepted(header: str | None) -> list[tuple[str, float]]:
-    """Media ranges of an Accept header, best first."""
+    """Media ranges of an Accept header with their q, in the header's order (q=0 ones too: they refuse)."""
     if not header:
         return [("*/*", 1.0)]
     out = []
-    for i, part in enumerate(header.split(",")):
+    for part in header.split(","):
         fields = [f.strip() for f in part.split(";")]
         q = 1.0
         for f in fields[1:]:
-            if f.startswith("q="):
+            if f.lower().startswith("q="):
                 try:
                     q = float(f[2:])
                 except ValueError:
                     q = 0.0
         if fields[0]:
-            out.append((fields[0].lower(), q, -i))
-    out.sort(key=lambda t: (t[1], t[2]), reverse=True)
-    return [(t, q) for t, q, _ in out if q > 0]
+            out.append((fields[0].lower(), q))
+    return out
 
 
-def negotiate(header: str | None, offered: list[str]) -> str | None:
-    """The offered media type the Accept header likes best (exact type over wildcard), or None.
+def negotiate(header: str | None, offered: list[str], aliases: dict[str, str] | None = None) -> str | None:
+    """The offered media type the Accept header likes best, or None (RFC 7231, section 5.3.2).
+
+    A type takes the q of the most specific range that matches it (``text/csv`` over ``text/*`` over ``*/*``),
+    and q=0 refuses it. Ties go to a type named exactly, then to the range named first, then to the order of
+    ``offered``. ``aliases`` maps other names to offered types; an alias counts only when named exactly.
 
     >>> negotiate("text/csv;q=0.5, application/sparql-results+json", list(RESULT_TYPES.values()))
     'application/sparql-results+json'
+    >>> negotiate("text/*;q=0.9, text/csv;q=0.1", list(RESULT_TYPES.values()))
+    'text/tab-separated-values'
     >>> negotiate("text/html", ["text/csv"]) is None
     True
     """
+    ranges = _accepted(header)
     best, best_key = None, None
-    for rank, (media, q) in enumerate(_accepted(header)):
-        for i, kind in enumerate(offered):
-            if media == kind or (media.endswith("/*") and (media == "*/*" or kind.startswith(media[:-1]))):
-                key = (q, media != "*/*" and not media.endswith("/*"), -rank, -i)
-                if best_key is None or key > best_key:
-                    best, best_key = kind, key
+    for i, kind in enumerate(offered):
+        names = {a for a, k in (aliases or {}).items() if k == kind}
+        match = None  # (specificity, -rank, q) of the most specific range, the first one among equals
+        for rank, (media, q) in enumerate(ranges):
+            if media == kind:
+                specificity = 3
+            elif media in names:
+                specificity = 2
+            elif media == kind.split("/")[0] + "/*":
+                specificity = 1
+            elif media == "*/*":
+                specificity = 0
+            else:
+                continue
+            if match is None or specificity > match[0]:
+                match = (specificity, -rank, q)
+        if match is None or not match[2] > 0:
+            continue
+        key = (match[2], match[0] >= 2, match[1], -i)
+        if best_key is None or key > best_key:
+            best, best_key = kind, key
     return best
+
+
+def _params(text: str) -> dict[str, list[str]]:
+    """The parameters of a query string or form; UnicodeDecodeError when a percent-encoded one is not UTF-8."""
+    return urllib.parse.parse_qs(text, keep_blank_values=True, errors="strict")
+
+
+def _bad_graph(params: dict[str, list[str]]) -> str | None:
+    """Why a ``default-graph-uri`` or ``named-graph-uri`` cannot name a graph, or None when all can."""
+    import pyoxigraph as ox
+
+    for name in ("default-graph-uri", "named-graph-uri"):
+        for iri in params.get(name, []):
+            try:
+                ox.NamedNode(iri)
+            except ValueError as err:
+                shown = iri if len(iri) <= 80 else iri[:80] + "…"
+                return f"{name} is not an absolute IRI: {shown!r} ({err})"
+    return None
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: SparqlServer
     server_version = "kg-serve"
     sys_version = ""
+
+    def setup(self) -> None:
+        self.timeout = self.server.socket_timeout  # read by StreamRequestHandler.setup
+        super().setup()
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the name BaseHTTPRequestHandler uses
         log.info("%s %s", self.address_string(), format % args)
@@ -188,7 +254,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(body)
+            view = memoryview(body)
+            for start in range(0, len(body), _PIECE):
+                self.wfile.write(view[start:start + _PIECE])
 
     def _error(self, status: int, message: str, headers: dict | None = None) -> None:
         self._send(status, (message.strip() + "\n").encode("utf-8"), "text/plain; charset=utf-8", headers)
@@ -223,7 +291,11 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._check():
             return
         parts = urllib.parse.urlsplit(self.path)
-        params = urllib.parse.parse_qs(parts.query, keep_blank_values=True)
+        try:
+            params = _params(parts.query)
+        except UnicodeDecodeError:
+            self._error(HTTPStatus.BAD_REQUEST, "the query string is not UTF-8 (percent-encoded bytes must be UTF-8)")
+            return
         if parts.path in ("/", "/index.html"):
             self._page(params)
         elif parts.path == "/sparql":
@@ -262,15 +334,23 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
                         f"request body too large ({length} bytes; at most {self.server.max_request_bytes})")
             return
-        body = self.rfile.read(length)
+        body = self.rfile.read(length)  # TimeoutError past socket_timeout: handle_one_request closes the connection
+        if len(body) < length:
+            self.close_connection = True
+            self._error(HTTPStatus.BAD_REQUEST, f"the body ended after {len(body)} of its {length} bytes")
+            return
         ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        params = urllib.parse.parse_qs(parts.query, keep_blank_values=True)
+        try:
+            params = _params(parts.query)
+        except UnicodeDecodeError:
+            self._error(HTTPStatus.BAD_REQUEST, "the query string is not UTF-8 (percent-encoded bytes must be UTF-8)")
+            return
         if ctype == "application/sparql-update":
             self._error(HTTPStatus.FORBIDDEN, "this endpoint is read-only: updates are refused")
             return
         if ctype == "application/x-www-form-urlencoded":
             try:
-                form = urllib.parse.parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+                form = _params(body.decode("utf-8"))
             except UnicodeDecodeError:
                 self._error(HTTPStatus.BAD_REQUEST, "the form is not UTF-8")
                 return
@@ -297,7 +377,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _read_only(self) -> None:
         self._error(HTTPStatus.METHOD_NOT_ALLOWED, "this endpoint is read-only", {"Allow": "GET, HEAD, POST"})
 
-    do_PUT = do_DELETE = do_PATCH = _read_only  # noqa: N815
+    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _read_only  # noqa: N815
 
     # --- answering ---
 
@@ -320,6 +400,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         sparql = queries[0]
         fmt = (params.get("format") or [""])[0].lower()
+        bad = _bad_graph(params)
+        if bad:
+            self._error(HTTPStatus.BAD_REQUEST, bad)
+            return
         try:
             result = self._run(sparql, params, self.server.max_rows)
         except TimeoutError:
@@ -343,12 +427,11 @@ class _Handler(BaseHTTPRequestHandler):
         if fmt in RESULT_TYPES:
             kind = RESULT_TYPES[fmt]
         else:
-            offered = list(RESULT_TYPES.values()) + list(_ALIASES)
-            kind = negotiate(self.headers.get("Accept"), offered)
+            kind = negotiate(self.headers.get("Accept"), list(RESULT_TYPES.values()), _ALIASES)
             if kind is None:
                 self._error(HTTPStatus.NOT_ACCEPTABLE, "results come as " + ", ".join(RESULT_TYPES.values()))
                 return
-        name = _ALIASES.get(kind) or next(k for k, v in RESULT_TYPES.items() if v == kind)
+        name = next(k for k, v in RESULT_TYPES.items() if v == kind)
         body = {"json": format_json, "xml": format_xml, "tsv": format_tsv,
                 "csv": format_csv}[name](result)
         headers = {"X-Result-Truncated": str(self.server.max_rows)} if result.truncated else {}

@@ -1,10 +1,14 @@
 """``kg serve``: the SPARQL 1.1 Protocol over HTTP on loopback — same rows as the file, content
-negotiation, the HTML page, and what it refuses (updates, oversized requests, slow queries)."""
+negotiation, the HTML page, and what it refuses (updates, oversized requests, slow queries, bad graph IRIs,
+stalled or cut requests, non-UTF-8 parameters, a port it cannot listen on)."""
 
 from __future__ import annotations
 
 import json
+import logging
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import time
@@ -16,7 +20,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from rdflib import Graph
 
-from kg.errors import EndpointError
+from kg.errors import EndpointError, OutputError
 from kg.query import run_saved
 from kg.remote import EndpointSource
 from kg.serve import make_server, start_in_thread
@@ -85,6 +89,10 @@ def test_get_and_both_kinds_of_post(server):
     ("text/html;q=0.9, text/csv;q=0.5, */*;q=0.1", "text/csv"),
     ("*/*", "application/sparql-results+json"),
     (None, "application/sparql-results+json"),
+    ("application/json", "application/sparql-results+json"),
+    ("text/xml", "application/sparql-results+xml"),
+    ("application/sparql-results+json;q=0, */*;q=0.1", "application/sparql-results+xml"),  # q=0: not acceptable
+    ("text/*;q=0.9, text/csv;q=0.1", "text/tab-separated-values"),  # the more specific range's q counts
 ])
 def test_content_negotiation(server, accept, kind):
     status, headers, body = get(server, "SELECT ?name WHERE { ?e a zkg:Policy ; rdfs:label ?name } ORDER BY ?name", accept)
@@ -108,6 +116,9 @@ def test_format_parameter_and_not_acceptable(server):
     assert status == 200 and headers.get_content_type() == "text/tab-separated-values"
     status, _, body = get(server, COUNT_EVERYTHING, "image/png")
     assert status == 406 and b"application/sparql-results+json" in body
+    assert get(server, COUNT_EVERYTHING, "text/csv;q=0, text/*;q=0")[0] == 406
+    assert get(server, "CONSTRUCT WHERE { ?s a zkg:Honor }", "application/n-triples;q=0, text/plain")[1].get_content_type() \
+        == "text/plain"
 
 
 def test_ask_and_construct(server):
@@ -198,6 +209,113 @@ def test_slow_queries_time_out(fixture_file):
         srv.server_close()
 
 
+def exchange(server, data: bytes, *, half_close: bool = False) -> bytes:
+    """All the server answers to the raw bytes ``data`` before it closes the connection (b"" for nothing)."""
+    with socket.create_connection(server.server_address[:2], timeout=10) as sock:
+        sock.sendall(data)
+        if half_close:
+            sock.shutdown(socket.SHUT_WR)
+        chunks = []
+        try:
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        except ConnectionResetError:
+            pass
+        return b"".join(chunks)
+
+
+@pytest.mark.parametrize(("name", "iri"), [
+    ("default-graph-uri", ""),
+    ("default-graph-uri", "not an iri"),
+    ("named-graph-uri", "graph/shared"),
+])
+def test_a_bad_graph_iri_is_400(server, name, iri):
+    status, headers, body = get(server, COUNT_EVERYTHING, "text/csv", **{name: iri})
+    assert status == 400 and headers.get_content_type() == "text/plain"
+    assert body.decode().startswith(f"{name} is not an absolute IRI: {iri!r}") and body.count(b"\n") == 1
+    form = urllib.parse.urlencode({"query": COUNT_EVERYTHING, name: iri}).encode()
+    assert request(server.url + "sparql", data=form, headers={"Content-Type": "application/x-www-form-urlencoded"})[0] == 400
+
+
+def test_percent_encoded_bytes_must_be_utf8(server):
+    query = "SELECT%20(%22%FF%22%20AS%20%3Fx)%20%7B%7D"
+    status, _, body = request(server.url + "sparql?query=" + query)
+    assert status == 400 and b"not UTF-8" in body
+    status, _, body = request(server.url + "sparql", data=b"query=" + query.encode(),
+                              headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 400 and b"not UTF-8" in body
+
+
+def test_options_is_refused_like_the_other_methods(server):
+    for method in ("OPTIONS", "PUT", "PATCH"):
+        status, headers, body = request(server.url + "sparql", method=method)
+        assert status == 405 and headers["Allow"] == "GET, HEAD, POST" and headers.get_content_type() == "text/plain"
+
+
+def test_a_body_shorter_than_its_length_is_never_run(server):
+    head = b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\nContent-Length: 100\r\n\r\n"
+    answer = exchange(server, head + b"ASK {}", half_close=True)
+    assert answer.startswith(b"HTTP/1.0 400 ") and answer.endswith(b"the body ended after 6 of its 100 bytes\n")
+
+
+def test_a_stalled_request_is_closed(fixture_file):
+    srv = make_server(StoreSource.from_files([fixture_file]), port=0, socket_timeout=0.5)
+    start_in_thread(srv)
+    try:
+        for stalled in [
+            b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
+            b"Content-Length: 100\r\n\r\nASK {}",  # a body that never comes
+            b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\n",  # headers never ended
+        ]:
+            started = time.monotonic()
+            assert exchange(srv, stalled) == b""
+            assert time.monotonic() - started < 5
+        assert get(srv, "ASK {}", "text/csv")[0] == 200
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_a_client_gone_mid_answer_is_one_log_line(tmp_path, caplog, capfd):
+    big = tmp_path / "big.nt"
+    big.write_text("".join(f'<urn:s{i}> <urn:p> "{"x" * (4 << 20)}" .\n' for i in range(4)), encoding="utf-8")
+    srv = make_server(StoreSource.from_files([big]), port=0)
+    start_in_thread(srv)
+    caplog.set_level(logging.INFO, logger="kg.serve")
+    try:
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.settimeout(10)
+            sock.connect(srv.server_address[:2])
+            sock.sendall(b"GET /sparql?query=SELECT%20%3Fo%20%7B%3Fs%20%3Fp%20%3Fo%7D HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                         b"Accept: text/csv\r\n\r\n")
+            assert sock.recv(12) == b"HTTP/1.0 200"
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a reset
+        deadline = time.monotonic() + 10
+        while not any("closed the connection" in r.getMessage() for r in caplog.records) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len([r for r in caplog.records if "closed the connection" in r.getMessage()]) == 1
+        assert "Traceback" not in capfd.readouterr().err
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+@pytest.mark.parametrize("port", [-1, 65536, 99999])
+def test_a_port_out_of_range_is_one_line(port):
+    with pytest.raises(OutputError, match=f"^cannot listen on 127.0.0.1:{port}: a port is 0 to 65535$"):
+        make_server(StoreSource.from_files([]), port=port)
+
+
+def test_a_busy_port_is_one_line():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(OutputError, match=f"^cannot listen on 127.0.0.1:{port}: Address already in use$"):
+            make_server(StoreSource.from_files([]), port=port)
+
+
 def test_an_unreachable_endpoint_is_one_line():
     import socket
 
@@ -229,6 +347,27 @@ def test_kg_serve_and_kg_query_endpoint(fixture_file):
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 0
+
+
+def test_kg_serve_on_a_busy_port(fixture_file):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        run = subprocess.run([sys.executable, "-m", "kg", "serve", "--data", fixture_file, "--port", str(port)],
+                             capture_output=True, text=True, timeout=120)
+    assert run.returncode == OutputError.exit_code == 5
+    assert run.stderr == f"kg: error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+
+
+@pytest.mark.parametrize(("option", "value", "says"), [
+    ("--max-rows", "0", "must be at least 1"), ("--max-rows", "-5", "must be at least 1"),
+    ("--timeout", "-1", "must be more than 0 seconds"), ("--timeout", "nan", "must be more than 0 seconds"),
+    ("--timeout", "0", "must be more than 0 seconds"), ("--max-request-bytes", "0", "must be at least 1")])
+def test_kg_serve_refuses_limits_that_would_refuse_everything(fixture_file, option, value, says):
+    run = subprocess.run([sys.executable, "-m", "kg", "serve", "--data", fixture_file, "--port", "0", option, value],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and f"argument {option}: {says}" in run.stderr
 
 
 def test_kg_query_unreachable_endpoint():
