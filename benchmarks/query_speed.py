@@ -9,7 +9,8 @@ engine in a fresh process:
 - rdflib: parse the N-Triples into an in-memory ``Graph``;
 - store: bulk-load N-Quads (one named graph per document, as ``kg build --store`` writes) into an
   on-disk Oxigraph store and query the union of the graphs, as ``kg query --store`` does;
-- memory: the N-Triples in an in-memory Oxigraph store, as ``kg serve --data`` holds graph files;
+- memory: the N-Triples in an in-memory Oxigraph store (as ``kg serve --data`` held graph files until it
+  moved queries into processes of their own);
 
 and prints load time, peak memory (resident set size) and the median latency of every saved question
 (with typical parameters, the parameter lookup included) side by side.

@@ -238,14 +238,26 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from .store import StoreSource
+
+    with tempfile.TemporaryDirectory(prefix="kg-serve-") as scratch:
+        if args.store:
+            source = StoreSource.open(args.store)
+        else:  # on disk, where every query process can open it; Oxigraph in memory also slows on hubs
+            source = StoreSource.from_files(args.data, folder=Path(scratch) / "store")
+        return _serve(source, args)
+
+
+def _serve(source, args: argparse.Namespace) -> int:
     import logging
 
     from .serve import make_server
-    from .store import StoreSource
 
-    source = StoreSource.open(args.store) if args.store else StoreSource.from_files(args.data)
     server = make_server(source, args.host, args.port, timeout=args.timeout, max_rows=args.max_rows,
-                         max_request_bytes=args.max_request_bytes)
+                         max_request_bytes=args.max_request_bytes, workers=args.workers,
+                         max_memory=args.max_memory << 20 if args.max_memory else None)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     print(f"serving {source.name} at {server.url}sparql (a page to try queries at {server.url}); Ctrl-C stops",
           flush=True)
@@ -438,7 +450,8 @@ def make_parser() -> argparse.ArgumentParser:
                                    "endpoint at /sparql (GET and POST; results as JSON, XML, CSV or TSV by content "
                                    "negotiation) with a page to try queries at /.")
     where = p.add_mutually_exclusive_group(required=True)
-    where.add_argument("--data", nargs="+", metavar="GRAPH", help="graph files, loaded into memory")
+    where.add_argument("--data", nargs="+", metavar="GRAPH",
+                       help="graph files, loaded into a temporary store on disk (removed when the server stops)")
     where.add_argument("--store", metavar="DIR", help="the embedded store written by kg build --store DIR")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=7878, help="port (default: 7878; 0 picks a free one)")
@@ -447,6 +460,11 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-rows", type=_positive_int, default=10000, metavar="N", help="most rows per answer (default: 10000)")
     p.add_argument("--max-request-bytes", type=_positive_int, default=1 << 20, metavar="N",
                    help="largest request accepted (default: 1 MiB)")
+    p.add_argument("--workers", type=_positive_int, default=4, metavar="N",
+                   help="query processes, so this many queries at once (default: 4)")
+    p.add_argument("--max-memory", type=_positive_int, metavar="MB",
+                   help="memory one query process may use before its query is stopped (default: the machine's "
+                        "memory divided by workers + 1)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("push", help="load a graph into a remote triple store",

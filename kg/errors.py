@@ -102,6 +102,10 @@ class QueryError(KgError):
     exit_code = 4
 
 
+class QueryStopped(QueryError):
+    """A query ended by ``kg serve``'s limits: past its time, or over its memory."""
+
+
 class GraphFileError(KgError):
     """A graph file cannot be read as RDF."""
 

@@ -9,8 +9,9 @@ Safety: binds 127.0.0.1 unless told otherwise, and then answers only requests ad
 name (no DNS rebinding); requests larger than ``max_request_bytes`` are refused (413/414); a connection
 that stalls for ``socket_timeout`` seconds (a request not finished, an answer not read) is closed; a query gets
 ``timeout`` seconds (503 after that) and at most ``max_rows`` rows or triples (then the header
-``X-Result-Truncated`` says so). A query past its time cannot be stopped inside the engine: its thread
-is left to finish, and at most ``workers`` queries run at once.
+``X-Result-Truncated`` says so). Queries run in ``workers`` processes (:mod:`kg.query_pool`): one past
+its time or over its memory is stopped by ending its process (503), and a crash of the engine ends only
+that process (500); a new one takes its place.
 
 >>> import pathlib, tempfile, urllib.request, urllib.parse
 >>> from kg.store import StoreSource
@@ -34,16 +35,16 @@ import ipaddress
 import logging
 import socket
 import sys
+import tempfile
 import threading
-import time
 import urllib.parse
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
-from .errors import KgError, OutputError, QueryError
+from .errors import KgError, OutputError, QueryError, QueryStopped
 from .query import Table, format_csv, format_json, format_tsv, format_xml, saved_queries
+from .query_pool import QueryPool, default_memory_limit
 
 __all__ = ["make_server", "start_in_thread", "SparqlServer", "RESULT_TYPES"]
 
@@ -93,7 +94,7 @@ class SparqlServer(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, address, source, *, timeout: float, max_rows: int, max_request_bytes: int, workers: int,
-                 socket_timeout: float = SOCKET_TIMEOUT) -> None:
+                 socket_timeout: float = SOCKET_TIMEOUT, max_memory: int | None = None) -> None:
         host = address[0]
         if ":" in host:
             self.address_family = socket.AF_INET6
@@ -102,9 +103,21 @@ class SparqlServer(ThreadingHTTPServer):
         self.max_rows = max_rows
         self.max_request_bytes = max_request_bytes
         self.socket_timeout = socket_timeout
-        # before binding: when it fails, socketserver calls server_close, which shuts the executor down
-        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kg-query")
-        super().__init__(address, _Handler)
+        self.pool: QueryPool | None = None
+        self._copy: tempfile.TemporaryDirectory | None = None
+        super().__init__(address, _Handler)  # binds; on failure it calls server_close
+        try:
+            path = source.path
+            if path is None:  # a store in memory: the query processes open a copy on disk
+                self._copy = tempfile.TemporaryDirectory(prefix="kg-serve-")
+                path = source.copy_to(Path(self._copy.name) / "store").path
+            self.pool = QueryPool(path, workers=workers, max_memory=max_memory)
+        except OSError as err:
+            self.server_close()
+            raise OutputError(f"cannot make a temporary store for the query processes: {err.strerror or err}") from None
+        except BaseException:
+            self.server_close()
+            raise
         try:
             self.loopback_only = ipaddress.ip_address(host).is_loopback
         except ValueError:
@@ -118,7 +131,10 @@ class SparqlServer(ThreadingHTTPServer):
 
     def server_close(self) -> None:
         super().server_close()
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        if self.pool is not None:
+            self.pool.close()
+        if self._copy is not None:
+            self._copy.cleanup()
 
     def handle_error(self, request, client_address) -> None:
         """A client that went away is one log line, not a traceback."""
@@ -130,17 +146,22 @@ class SparqlServer(ThreadingHTTPServer):
 
 
 def make_server(source, host: str = "127.0.0.1", port: int = 7878, *, timeout: float = 30.0, max_rows: int = 10000,
-                max_request_bytes: int = 1 << 20, workers: int = 4, socket_timeout: float = SOCKET_TIMEOUT) -> SparqlServer:
+                max_request_bytes: int = 1 << 20, workers: int = 4, socket_timeout: float = SOCKET_TIMEOUT,
+                max_memory: int | None = None) -> SparqlServer:
     """A server for ``source`` (a :class:`kg.store.StoreSource`) on ``host:port`` (port 0: any free one).
 
-    Raises :class:`kg.errors.OutputError` when it cannot listen there.
+    Queries run in ``workers`` processes (:class:`kg.query_pool.QueryPool`), each with at most ``max_memory``
+    bytes (default: :func:`kg.query_pool.default_memory_limit`). A store in memory is copied to a temporary
+    store on disk for them, removed by ``server_close``. Raises :class:`kg.errors.OutputError` when it cannot
+    listen there.
     """
     where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     if not 0 <= port <= 65535:
         raise OutputError(f"cannot listen on {where}: a port is 0 to 65535")
     try:
         return SparqlServer((host, port), source, timeout=timeout, max_rows=max_rows,
-                            max_request_bytes=max_request_bytes, workers=workers, socket_timeout=socket_timeout)
+                            max_request_bytes=max_request_bytes, workers=workers, socket_timeout=socket_timeout,
+                            max_memory=max_memory if max_memory is not None else default_memory_limit(workers))
     except OSError as err:
         raise OutputError(f"cannot listen on {where}: {err.strerror or err}") from None
 
@@ -382,16 +403,10 @@ class _Handler(BaseHTTPRequestHandler):
     # --- answering ---
 
     def _run(self, sparql: str, params: dict[str, list[str]], limit: int):
-        """Run the query in the worker pool, within the time limit."""
-        deadline = time.monotonic() + self.server.query_timeout
-        future = self.server.executor.submit(
-            self.server.source.execute, sparql, limit=limit, deadline=deadline,
-            default_graphs=params.get("default-graph-uri") or None, named_graphs=params.get("named-graph-uri") or None)
-        try:
-            return future.result(timeout=self.server.query_timeout)
-        except FutureTimeout:
-            future.cancel()
-            raise TimeoutError from None
+        """Run the query in a query process, within the time and memory limits."""
+        return self.server.pool.run(sparql, timeout=self.server.query_timeout, limit=limit,
+                                    default_graphs=params.get("default-graph-uri") or None,
+                                    named_graphs=params.get("named-graph-uri") or None)
 
     def _protocol(self, params: dict[str, list[str]]) -> None:
         queries = params.get("query", [])
@@ -406,11 +421,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             result = self._run(sparql, params, self.server.max_rows)
-        except TimeoutError:
-            self._error(HTTPStatus.SERVICE_UNAVAILABLE, f"the query took longer than {self.server.query_timeout:g} s")
-            return
         except QueryError as err:
-            status = HTTPStatus.SERVICE_UNAVAILABLE if "ran out of time" in str(err) else HTTPStatus.BAD_REQUEST
+            stopped = isinstance(err, QueryStopped) or "ran out of time" in str(err)
+            status = HTTPStatus.SERVICE_UNAVAILABLE if stopped else HTTPStatus.BAD_REQUEST
             self._error(status, str(err))
             return
         except KgError as err:
@@ -451,8 +464,6 @@ class _Handler(BaseHTTPRequestHandler):
                     result = f"<pre>{html.escape(outcome.decode('utf-8'))}</pre>"
                 else:
                     result = _html_table(outcome, self.server.max_rows)
-            except TimeoutError:
-                result = f'<p class="error">The query took longer than {self.server.query_timeout:g} s.</p>'
             except KgError as err:
                 result = f'<p class="error">{html.escape(str(err))}</p>'
         links = ", ".join(f'<a href="/?saved={urllib.parse.quote(n)}" title="{html.escape(q.title, quote=True)}">'

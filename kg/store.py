@@ -233,13 +233,14 @@ def bulk_load_quads(store, quads: IO[bytes]) -> None:
     store.optimize()
 
 
-def load_into_memory(paths: Iterable[str | Path]):
-    """An in-memory Oxigraph store holding graph files (format from the file ending)."""
+def load_into_memory(paths: Iterable[str | Path], folder: str | Path | None = None):
+    """An in-memory Oxigraph store holding graph files (format from the file ending); with ``folder``, an
+    on-disk store there instead."""
     import pyoxigraph as ox
 
     from .rdf import RDF_FORMATS
 
-    store = ox.Store()
+    store = ox.Store(str(folder)) if folder is not None else ox.Store()
     for path in paths:
         path = Path(path)
         if not path.is_file():
@@ -274,9 +275,11 @@ class StoreSource(Source):
     Queries see the union of all named graphs as the default graph, unless ``default_graphs`` are named.
     """
 
-    def __init__(self, store, name: str = "store") -> None:
+    def __init__(self, store, name: str = "store", path: Path | None = None) -> None:
         self.store = store
         self.name = name
+        #: The folder of a store on disk; None in memory.
+        self.path = path
 
     @classmethod
     def open(cls, path: str | Path) -> StoreSource:
@@ -287,7 +290,7 @@ class StoreSource(Source):
         if not folder.is_dir() or not (folder / "CURRENT").is_file():
             raise GraphFileError(f"{folder}: no store there (write one with: kg build ARTICLES --store {folder})")
         try:
-            return cls(ox.Store.read_only(str(folder)), name=str(folder))
+            return cls(ox.Store.read_only(str(folder)), name=str(folder), path=folder)
         except OSError as err:
             raise GraphFileError(f"{folder}: cannot open the store ({_first_line(err)})", detail=str(err)) from None
         except RuntimeError as err:  # RocksDB reports corruption this way
@@ -295,10 +298,35 @@ class StoreSource(Source):
                                  detail=str(err)) from None
 
     @classmethod
-    def from_files(cls, paths: Iterable[str | Path]) -> StoreSource:
-        """Graph files loaded into an in-memory store."""
+    def from_files(cls, paths: Iterable[str | Path], folder: str | Path | None = None) -> StoreSource:
+        """Graph files loaded into an in-memory store; with ``folder`` (new or empty), into a store on disk
+        there, then opened read-only."""
         paths = list(paths)
-        return cls(load_into_memory(paths), name=", ".join(str(p) for p in paths))
+        name = ", ".join(str(p) for p in paths)
+        if folder is None:
+            return cls(load_into_memory(paths), name=name)
+        store = load_into_memory(paths, folder)
+        store.optimize()
+        del store  # closes it: the store is opened read-only from here on, by this process and others
+        source = cls.open(folder)
+        source.name = name
+        return source
+
+    def copy_to(self, folder: str | Path) -> StoreSource:
+        """This store's quads in a new store on disk at ``folder``, opened read-only."""
+        import tempfile
+
+        import pyoxigraph as ox
+
+        with tempfile.TemporaryFile() as dump:
+            self.store.dump(dump, format=ox.RdfFormat.N_QUADS)
+            dump.seek(0)
+            store = ox.Store(str(folder))
+            bulk_load_quads(store, dump)
+        del store
+        source = StoreSource.open(folder)
+        source.name = self.name
+        return source
 
     def query(self, sparql: str, *, limit: int | None = None, bindings: Bindings | None = None,
               default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,

@@ -1,0 +1,236 @@
+"""Queries in worker processes, so that a query past its time or over its memory can be stopped.
+
+Oxigraph cannot be interrupted from Python: a query that sorts or groups a huge intermediate result runs
+to its end, however long that takes and however much memory it needs. Its process, though, can be
+ended. :class:`QueryPool` keeps ``workers`` processes, each with the store at ``path`` open read-only;
+a query goes to an idle one, and past its time, or over ``max_memory`` bytes of its own memory (Linux),
+the process is killed, :class:`kg.errors.QueryStopped` is raised, and a new process takes its place. A
+process that dies on its own (a crash in the engine) is replaced the same way, and the pool keeps serving.
+
+>>> import pathlib, tempfile
+>>> from kg.store import new_graph_from_turtle, write_store
+>>> folder = pathlib.Path(tempfile.mkdtemp()) / "store"
+>>> _ = write_store(new_graph_from_turtle('<zone/甲区> rdfs:label "甲区"@zh .'), folder)
+>>> with QueryPool(folder, workers=1) as pool:
+...     [str(row[0]) for row in pool.run("SELECT ?l WHERE { ?z rdfs:label ?l }", timeout=30).rows]
+['甲区']
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import errors
+from .errors import KgError, QueryError, QueryStopped
+
+__all__ = ["QueryPool", "default_memory_limit"]
+
+log = logging.getLogger("kg.serve")
+
+#: Seconds a worker may take to start and open the store.
+START_TIMEOUT = 120.0
+#: Seconds past its time limit that a query is given to stop itself (the worker checks between rows).
+GRACE = 0.5
+#: How often a waiting query's process is checked (time, memory).
+_POLL = 0.05
+
+
+def default_memory_limit(workers: int) -> int | None:
+    """The memory one worker may use: the machine's memory shared by the workers and this process, so that
+    all of them at their limit still fit; None where the size of memory is unknown."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+    return total // (workers + 1)
+
+
+def _own_memory(pid: int) -> int | None:
+    """Resident memory of a process that is its own (not shared file pages), in bytes; None off Linux."""
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as statm:
+            fields = statm.read().split()
+    except OSError:
+        return None
+    return (int(fields[1]) - int(fields[2])) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _work(conn, path: str) -> None:
+    """A worker: open the store, then answer requests until the pipe closes."""
+    import signal
+
+    from .store import StoreSource
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the server ends us
+
+    try:
+        source = StoreSource.open(path)
+    except KgError as err:
+        conn.send(("error", type(err).__name__, str(err)))
+        return
+    conn.send(("ready",))
+    while True:
+        try:
+            sparql, options, seconds = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            answer = ("ok", source.execute(sparql, deadline=time.monotonic() + seconds, **options))
+        except KgError as err:
+            answer = ("error", type(err).__name__, str(err))
+        except Exception as err:  # noqa: BLE001 - the engine's own failure becomes the client's one line
+            answer = ("error", "QueryError", f"the query failed: {type(err).__name__}: {err}")
+        conn.send(answer)
+
+
+def _raise(message: tuple) -> None:
+    cls = getattr(errors, message[1], None)
+    if not (isinstance(cls, type) and issubclass(cls, KgError)):
+        cls = QueryError
+    raise cls(message[2])
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: multiprocessing.process.BaseProcess
+    conn: object  # multiprocessing.connection.Connection
+
+
+class QueryPool:
+    """``workers`` processes answering queries on the store at ``path`` (see the module's docstring)."""
+
+    def __init__(self, path: str | Path, *, workers: int = 4, max_memory: int | None = None) -> None:
+        self.path = str(path)
+        self.max_memory = max_memory
+        # spawn, not fork: the server's threads may hold locks that a forked child would inherit held
+        self._context = multiprocessing.get_context("spawn")
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._live: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        try:
+            started = [self._start() for _ in range(workers)]
+            for worker in started:
+                self._ready(worker)
+                self._idle.put(worker)
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> QueryPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def run(self, sparql: str, *, timeout: float, limit: int | None = None, default_graphs: list[str] | None = None,
+            named_graphs: list[str] | None = None):
+        """Answer ``sparql`` as :meth:`kg.store.StoreSource.execute` does, within ``timeout`` seconds
+        (waiting for an idle worker included); :class:`~kg.errors.QueryStopped` past it or over the memory."""
+        start = time.monotonic()
+        try:
+            worker = self._idle.get(timeout=timeout)
+        except queue.Empty:
+            raise QueryStopped(f"every query process was busy for {timeout:g} s") from None
+        left = max(0.0, timeout - (time.monotonic() - start))
+        options = {"limit": limit, "default_graphs": default_graphs, "named_graphs": named_graphs}
+        try:
+            worker.conn.send((sparql, options, left))
+        except OSError:  # it died while idle
+            self._replace(worker)
+            raise KgError("the query engine had stopped; a new one is starting, ask again") from None
+        try:
+            message = self._wait(worker, left + GRACE, timeout)
+        except BaseException:
+            self._replace(worker)
+            raise
+        self._idle.put(worker)
+        if message[0] == "error":
+            _raise(message)
+        return message[1]
+
+    def _wait(self, worker: _Worker, seconds: float, timeout: float) -> tuple:
+        """The worker's answer; kills nothing itself, but raises when the worker must go."""
+        until = time.monotonic() + seconds
+        while not worker.conn.poll(_POLL):
+            if not worker.process.is_alive():
+                break
+            if time.monotonic() > until:
+                raise QueryStopped(f"the query took longer than {timeout:g} s")
+            used = _own_memory(worker.process.pid) if self.max_memory else None
+            if used is not None and used > self.max_memory:
+                raise QueryStopped(f"the query needed more than {self.max_memory >> 20} MB of memory")
+        try:
+            return worker.conn.recv()
+        except (EOFError, OSError):
+            worker.process.join(1)
+            code = worker.process.exitcode
+            how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            raise KgError(f"the query engine stopped on this query ({how}); a new one has started") from None
+
+    def _start(self) -> _Worker:
+        parent, child = self._context.Pipe()
+        process = self._context.Process(target=_work, args=(child, self.path), name="kg-query", daemon=True)
+        process.start()
+        child.close()
+        worker = _Worker(process, parent)
+        with self._lock:
+            self._live.add(worker)
+        return worker
+
+    def _ready(self, worker: _Worker) -> None:
+        if not worker.conn.poll(START_TIMEOUT):
+            raise KgError(f"a query process did not start within {START_TIMEOUT:g} s")
+        try:
+            message = worker.conn.recv()
+        except (EOFError, OSError):
+            raise KgError("a query process ended as it started") from None
+        if message[0] == "error":
+            _raise(message)
+
+    def _end(self, worker: _Worker) -> None:
+        worker.process.kill()
+        worker.process.join(5)
+        worker.conn.close()
+        with self._lock:
+            self._live.discard(worker)
+
+    def _replace(self, worker: _Worker) -> None:
+        """End ``worker`` and start another in the background (the client is answered meanwhile)."""
+        self._end(worker)
+
+        def start() -> None:
+            if self._closed:
+                return
+            try:
+                fresh = self._start()
+                self._ready(fresh)
+            except KgError as err:
+                log.warning("a query process could not be started again: %s", err)
+                return
+            if self._closed:
+                self._end(fresh)
+            else:
+                self._idle.put(fresh)
+
+        threading.Thread(target=start, name="kg-query-restart", daemon=True).start()
+
+    def processes(self) -> list[int]:
+        """The process ids of the workers alive now."""
+        with self._lock:
+            return sorted(w.process.pid for w in self._live if w.process.is_alive())
+
+    def close(self) -> None:
+        """End every worker."""
+        self._closed = True
+        with self._lock:
+            live = list(self._live)
+        for worker in live:
+            self._end(worker)
