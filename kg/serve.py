@@ -184,7 +184,7 @@ def _accepted(header: str | None) -> list[tuple[str, float]]:
         for f in fields[1:]:
             if f.lower().startswith("q="):
                 try:
-                    q = float(f[2:])
+                    q = min(max(float(f[2:]), 0.0), 1.0)  # RFC 7231: 0 to 1
                 except ValueError:
                     q = 0.0
         if fields[0]:
@@ -255,6 +255,9 @@ class _Handler(BaseHTTPRequestHandler):
     server: SparqlServer
     server_version = "kg-serve"
     sys_version = ""
+    # http.server's own errors (a bad request line, an unknown method) as one line of text, like ours
+    error_message_format = "%(message)s: %(explain)s\n"
+    error_content_type = "text/plain; charset=utf-8"
 
     def setup(self) -> None:
         self.timeout = self.server.socket_timeout  # read by StreamRequestHandler.setup
@@ -308,13 +311,22 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- methods ---
 
+    def _target(self) -> urllib.parse.SplitResult | None:
+        """The request target; http.server reads raw bytes in it as Latin-1, they are UTF-8 (None if not)."""
+        try:
+            return urllib.parse.urlsplit(self.path.encode("latin-1").decode("utf-8"))
+        except UnicodeError:
+            return None
+
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         if not self._check():
             return
-        parts = urllib.parse.urlsplit(self.path)
+        parts = self._target()
         try:
-            params = _params(parts.query)
+            params = _params(parts.query) if parts else None
         except UnicodeDecodeError:
+            params = None
+        if parts is None or params is None:
             self._error(HTTPStatus.BAD_REQUEST, "the query string is not UTF-8 (percent-encoded bytes must be UTF-8)")
             return
         if parts.path in ("/", "/index.html"):
@@ -338,7 +350,10 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         if not self._check():
             return
-        parts = urllib.parse.urlsplit(self.path)
+        parts = self._target()
+        if parts is None:
+            self._error(HTTPStatus.BAD_REQUEST, "the request target is not UTF-8")
+            return
         if parts.path not in ("/sparql", "/"):
             self._error(HTTPStatus.NOT_FOUND, "not found: the endpoint is /sparql")
             return

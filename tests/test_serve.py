@@ -96,6 +96,7 @@ def test_get_and_both_kinds_of_post(server):
     ("text/xml", "application/sparql-results+xml"),
     ("application/sparql-results+json;q=0, */*;q=0.1", "application/sparql-results+xml"),  # q=0: not acceptable
     ("text/*;q=0.9, text/csv;q=0.1", "text/tab-separated-values"),  # the more specific range's q counts
+    ("application/sparql-results+json, text/csv;q=5", "application/sparql-results+json"),  # q is at most 1
 ])
 def test_content_negotiation(server, accept, kind):
     status, headers, body = get(server, "SELECT ?name WHERE { ?e a zkg:Policy ; rdfs:label ?name } ORDER BY ?name", accept)
@@ -298,6 +299,23 @@ def exchange(server, data: bytes, *, half_close: bool = False) -> bytes:
         except ConnectionResetError:
             pass
         return b"".join(chunks)
+
+
+def test_raw_utf8_in_the_request_target_is_read_as_utf8(server):
+    # browsers percent-encode; curl and scripts may send the bytes as they are
+    query = 'SELECT ?e WHERE { ?e rdfs:label "甲经济开发区"@zh }'
+    answer = exchange(server, b"GET /sparql?query=" + query.replace(" ", "%20").encode("utf-8")
+                      + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/csv\r\nConnection: close\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.0 200") and answer.endswith("e\r\nhttps://w3id.org/zonekg/id/zone/甲经济开发区\r\n".encode())
+    answer = exchange(server, b"GET /sparql?query=\xff\xfe HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.0 400") and answer.endswith(b"the query string is not UTF-8 (percent-encoded bytes must be UTF-8)\n")
+
+
+def test_http_servers_own_errors_are_one_line_of_text(server):
+    answer = exchange(server, b"TRACE / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.0 501") and b"Content-Type: text/plain; charset=utf-8" in head
+    assert body.count(b"\n") == 1 and b"<" not in body and b"TRACE" in body
 
 
 @pytest.mark.parametrize(("name", "iri"), [
