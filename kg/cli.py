@@ -204,6 +204,29 @@ def _list_saved() -> int:
     return 0
 
 
+def _interruptible(work):
+    """``work()``, run in a thread so that Ctrl-C stops the waiting at once: Oxigraph does not come back to
+    Python while it sorts or groups, and Python acts on a signal only when it does (``kg query --store``
+    went on for as long as the query took)."""
+    import threading
+
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as err:  # noqa: BLE001 - handed to the main thread, which raises it
+            outcome["error"] = err
+
+    thread = threading.Thread(target=run, name="kg-query", daemon=True)  # left behind on Ctrl-C
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.1)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 def cmd_query(args: argparse.Namespace) -> int:
     from .errors import QueryError
     from .query import format_csv, format_json, format_table, format_tsv, run_own, run_saved
@@ -217,9 +240,10 @@ def cmd_query(args: argparse.Namespace) -> int:
     source = _query_source(args)
     try:
         if args.saved:
-            table = run_saved(source, args.saved, _params(args.param))
+            table = _interruptible(lambda: run_saved(source, args.saved, _params(args.param)))
         else:
-            table = run_own(source, _read_query(args), _params(args.param))
+            sparql, params = _read_query(args), _params(args.param)
+            table = _interruptible(lambda: run_own(source, sparql, params))
     finally:
         source.close()
     if args.format == "csv":

@@ -5,9 +5,11 @@ columns counted in the user's text, ``--param`` on a query of one's own, cut ans
 from __future__ import annotations
 
 import http.server
+import signal
 import subprocess
 import sys
 import threading
+import time
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -223,3 +225,19 @@ def test_a_name_in_traditional_characters_finds_the_entity(fixture_file):
     run = kg_cli("query", "--saved", "honors", "--param", "entity=甲經濟開發區", "--data", fixture_file, "--format", "csv")
     assert run.returncode == 0, run.stderr
     assert "省级绿色园区" in run.stdout and "no entity is named" not in run.stderr
+
+
+def test_ctrl_c_stops_a_query_that_oxigraph_is_still_sorting(store):
+    # a sort of 100 million rows: Oxigraph does not come back to Python before it is done
+    query = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } ORDER BY ?a"
+    proc = subprocess.Popen([sys.executable, "-m", "kg", "query", query, "--store", str(store.path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as from a terminal
+    time.sleep(3)  # started, and sorting
+    assert proc.poll() is None
+    proc.send_signal(signal.SIGINT)
+    try:
+        assert proc.wait(timeout=10) == 130
+    finally:
+        proc.kill()
+    assert proc.stderr.read() == "kg: interrupted; earlier outputs are left as they were\n"
