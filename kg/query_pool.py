@@ -134,18 +134,21 @@ class QueryPool:
             named_graphs: list[str] | None = None):
         """Answer ``sparql`` as :meth:`kg.store.StoreSource.execute` does, within ``timeout`` seconds
         (waiting for an idle worker included); :class:`~kg.errors.QueryStopped` past it or over the memory."""
-        start = time.monotonic()
-        try:
-            worker = self._idle.get(timeout=timeout)
-        except queue.Empty:
-            raise QueryStopped(f"every query process was busy for {timeout:g} s") from None
-        left = max(0.0, timeout - (time.monotonic() - start))
+        until = time.monotonic() + timeout
         options = {"limit": limit, "default_graphs": default_graphs, "named_graphs": named_graphs}
-        try:
-            worker.conn.send((sparql, options, left))
-        except OSError:  # it died while idle
-            self._replace(worker)
-            raise KgError("the query engine had stopped; a new one is starting, ask again") from None
+        while True:
+            try:
+                worker = self._idle.get(timeout=max(0.0, until - time.monotonic()))
+            except queue.Empty:
+                raise QueryStopped(f"every query process was busy for {timeout:g} s") from None
+            left = max(0.0, until - time.monotonic())
+            if worker.process.is_alive():
+                try:
+                    worker.conn.send((sparql, options, left))
+                    break
+                except OSError:
+                    pass
+            self._replace(worker)  # it died while idle (killed from outside): the query goes to another
         try:
             message = self._wait(worker, left + GRACE, timeout)
         except BaseException:

@@ -278,6 +278,21 @@ def test_a_query_process_that_dies_is_replaced(fixture_file):
         srv.server_close()
 
 
+def test_a_query_process_killed_while_idle_costs_no_query(fixture_file):
+    srv = make_server(StoreSource.from_files([fixture_file]), port=0, timeout=60, workers=1)
+    start_in_thread(srv)
+    try:
+        before = srv.pool.processes()
+        os.kill(before[0], signal.SIGKILL)
+        while srv.pool.processes() == before:
+            time.sleep(0.01)
+        status, _, body = get(srv, COUNT_EVERYTHING, "text/csv")  # answered by the process that replaces it
+        assert status == 200 and body.startswith(b"n\r\n")
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
 def test_a_store_in_memory_is_served_from_a_copy_that_is_removed(fixture_file):
     srv = make_server(StoreSource.from_files([fixture_file]), port=0, workers=1)
     copy = Path(srv.pool.path)
