@@ -173,7 +173,12 @@ def main() -> int:
     parser.add_argument("--store", action="store_true", help="serve the embedded store instead of the graph file")
     args = parser.parse_args()
 
-    folder = Path(tempfile.mkdtemp(prefix="kg-serve-load-"))
+    with tempfile.TemporaryDirectory(prefix="kg-serve-load-") as scratch:
+        return run(args, Path(scratch))
+
+
+def run(args: argparse.Namespace, folder: Path) -> int:
+    """Build the graph in ``folder``, serve it, load it, print the figures."""
     graph_file = build_corpus(folder, args.copies, args.store)
     expected = {name: normalise_expected(QUERIES[name][1], value) for name, value in expected_answers(graph_file).items()}
     triples = expected["count"][0][0]

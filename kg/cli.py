@@ -262,15 +262,13 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import tempfile
-
+    from .serve import scratch_folder
     from .store import StoreSource
 
-    with tempfile.TemporaryDirectory(prefix="kg-serve-") as scratch:
-        if args.store:
-            source = StoreSource.open(args.store)
-        else:  # on disk, where every query process can open it; Oxigraph in memory also slows on hubs
-            source = StoreSource.from_files(args.data, folder=Path(scratch) / "store")
+    if args.store:
+        return _serve(StoreSource.open(args.store), args)
+    with scratch_folder() as scratch:  # on disk, where every query process can open it
+        source = _interruptible(lambda: StoreSource.from_files(args.data, folder=Path(scratch) / "store"))
         return _serve(source, args)
 
 
@@ -363,8 +361,8 @@ def _positive_seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not 0 < value < float("inf"):  # also refuses nan
-        raise argparse.ArgumentTypeError(f"must be more than 0 seconds: {text!r}")
+    if not 0 < value <= 86400:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds and at most a day (86400): {text!r}")
     return value
 
 

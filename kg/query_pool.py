@@ -40,6 +40,10 @@ START_TIMEOUT = 120.0
 GRACE = 0.5
 #: How often a waiting query's process is checked (time, memory).
 _POLL = 0.05
+#: The most text (characters of terms) one answer may hold: the server formats it, in its own memory.
+MAX_ANSWER_CHARS = 64 << 20
+#: Seconds between attempts to start a worker when starting one fails (the store gone, say).
+RETRY = 5.0
 
 
 def default_memory_limit(workers: int) -> int | None:
@@ -62,13 +66,28 @@ def _own_memory(pid: int) -> int | None:
     return (int(fields[1]) - int(fields[2])) * os.sysconf("SC_PAGE_SIZE")
 
 
-def _work(conn, path: str) -> None:
+def _orphaned(parent: int) -> None:
+    """End this process as soon as its parent is gone (killed, or out of memory), even mid-query."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _answer_chars(answer) -> int:
+    if isinstance(answer, bytes):
+        return len(answer)
+    return sum(len(term) for row in answer.rows for term in row if term is not None)
+
+
+def _work(conn, path: str, parent: int, max_answer_chars: int) -> None:
     """A worker: open the store, then answer requests until the pipe closes."""
     import signal
 
     from .store import StoreSource
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the server ends us
+    # Oxigraph lets go of the interpreter while it evaluates, so this thread runs during a query too
+    threading.Thread(target=_orphaned, args=(parent,), name="kg-orphan-watch", daemon=True).start()
 
     try:
         source = StoreSource.open(path)
@@ -79,10 +98,14 @@ def _work(conn, path: str) -> None:
     while True:
         try:
             sparql, options, seconds = conn.recv()
+            conn.send(("taken",))  # from here on, a death is this query's
         except (EOFError, OSError):
             return
         try:
             answer = ("ok", source.execute(sparql, deadline=time.monotonic() + seconds, **options))
+            if _answer_chars(answer[1]) > max_answer_chars:
+                raise QueryStopped(f"the answer holds more than {max_answer_chars:,} characters; "
+                                   "ask for fewer rows (LIMIT) or shorter values")
         except KgError as err:
             answer = ("error", type(err).__name__, str(err))
         except Exception as err:  # noqa: BLE001 - the engine's own failure becomes the client's one line
@@ -101,20 +124,24 @@ def _raise(message: tuple) -> None:
 class _Worker:
     process: multiprocessing.process.BaseProcess
     conn: object  # multiprocessing.connection.Connection
+    ended: bool = False
 
 
 class QueryPool:
     """``workers`` processes answering queries on the store at ``path`` (see the module's docstring)."""
 
-    def __init__(self, path: str | Path, *, workers: int = 4, max_memory: int | None = None) -> None:
+    def __init__(self, path: str | Path, *, workers: int = 4, max_memory: int | None = None,
+                 max_answer_chars: int = MAX_ANSWER_CHARS) -> None:
         self.path = str(path)
         self.max_memory = max_memory
+        self.max_answer_chars = max_answer_chars
         # spawn, not fork: the server's threads may hold locks that a forked child would inherit held
         self._context = multiprocessing.get_context("spawn")
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._live: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
+        self._failure: str | None = None  # why the last start failed, while none has succeeded since
         try:
             started = [self._start() for _ in range(workers)]
             for worker in started:
@@ -137,17 +164,10 @@ class QueryPool:
         until = time.monotonic() + timeout
         options = {"limit": limit, "default_graphs": default_graphs, "named_graphs": named_graphs}
         while True:
-            try:
-                worker = self._idle.get(timeout=max(0.0, until - time.monotonic()))
-            except queue.Empty:
-                raise QueryStopped(f"every query process was busy for {timeout:g} s") from None
+            worker = self._take(until, timeout)
             left = max(0.0, until - time.monotonic())
-            if worker.process.is_alive():
-                try:
-                    worker.conn.send((sparql, options, left))
-                    break
-                except OSError:
-                    pass
+            if worker.process.is_alive() and self._hand_over(worker, (sparql, options, left), left + GRACE):
+                break
             self._replace(worker)  # it died while idle (killed from outside): the query goes to another
         try:
             message = self._wait(worker, left + GRACE, timeout)
@@ -159,20 +179,46 @@ class QueryPool:
             _raise(message)
         return message[1]
 
-    def _wait(self, worker: _Worker, seconds: float, timeout: float) -> tuple:
-        """The worker's answer; kills nothing itself, but raises when the worker must go."""
-        until = time.monotonic() + seconds
-        while not worker.conn.poll(_POLL):
-            if not worker.process.is_alive():
-                break
-            if time.monotonic() > until:
-                raise QueryStopped(f"the query took longer than {timeout:g} s")
-            used = _own_memory(worker.process.pid) if self.max_memory else None
-            if used is not None and used > self.max_memory:
-                raise QueryStopped(f"the query needed more than {self.max_memory >> 20} MB of memory")
+    def _take(self, until: float, timeout: float) -> _Worker:
+        """An idle worker, waiting for one until ``until``; an error at once when none can be started."""
+        while True:
+            try:
+                return self._idle.get(timeout=min(_POLL * 4, max(0.0, until - time.monotonic())))
+            except queue.Empty:
+                pass
+            with self._lock:
+                failure = self._failure if not self._live else None  # none running, and starting one failed
+            if self._closed:
+                raise KgError("the server is stopping")
+            if failure:
+                raise KgError(f"no query process is running: {failure}")
+            if time.monotonic() >= until:
+                raise QueryStopped(f"every query process was busy for {timeout:g} s")
+
+    def _hand_over(self, worker: _Worker, request: tuple, seconds: float) -> bool:
+        """Send ``request``; whether the worker took it (False: it was dead, and never saw the query)."""
         try:
+            worker.conn.send(request)
+            return worker.conn.poll(seconds) and worker.conn.recv() == ("taken",)
+        except (EOFError, OSError):
+            return False
+
+    def _wait(self, worker: _Worker, seconds: float, timeout: float) -> tuple:
+        """The worker's answer; raises when the worker must go (the caller ends it)."""
+        until = time.monotonic() + seconds
+        try:
+            while not worker.conn.poll(_POLL):
+                if not worker.process.is_alive():
+                    break
+                if time.monotonic() > until:
+                    raise QueryStopped(f"the query took longer than {timeout:g} s")
+                used = _own_memory(worker.process.pid) if self.max_memory else None
+                if used is not None and used > self.max_memory:
+                    raise QueryStopped(f"the query needed more than {self.max_memory >> 20} MB of memory")
             return worker.conn.recv()
         except (EOFError, OSError):
+            if self._closed or worker.ended:
+                raise KgError("the server is stopping") from None
             worker.process.join(1)
             code = worker.process.exitcode
             how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
@@ -180,7 +226,8 @@ class QueryPool:
 
     def _start(self) -> _Worker:
         parent, child = self._context.Pipe()
-        process = self._context.Process(target=_work, args=(child, self.path), name="kg-query", daemon=True)
+        process = self._context.Process(target=_work, args=(child, self.path, os.getpid(), self.max_answer_chars), name="kg-query",
+                                        daemon=True)
         process.start()
         child.close()
         worker = _Worker(process, parent)
@@ -189,9 +236,9 @@ class QueryPool:
         return worker
 
     def _ready(self, worker: _Worker) -> None:
-        if not worker.conn.poll(START_TIMEOUT):
-            raise KgError(f"a query process did not start within {START_TIMEOUT:g} s")
         try:
+            if not worker.conn.poll(START_TIMEOUT):
+                raise KgError(f"a query process did not start within {START_TIMEOUT:g} s")
             message = worker.conn.recv()
         except (EOFError, OSError):
             raise KgError("a query process ended as it started") from None
@@ -199,29 +246,47 @@ class QueryPool:
             _raise(message)
 
     def _end(self, worker: _Worker) -> None:
-        worker.process.kill()
-        worker.process.join(5)
-        worker.conn.close()
+        """Kill ``worker`` and release what it holds; once, from whichever thread comes first."""
         with self._lock:
+            if worker.ended:
+                return
+            worker.ended = True
             self._live.discard(worker)
+        try:
+            worker.process.kill()
+            worker.process.join(5)
+        except (OSError, ValueError):
+            pass
+        worker.conn.close()
 
     def _replace(self, worker: _Worker) -> None:
-        """End ``worker`` and start another in the background (the client is answered meanwhile)."""
+        """End ``worker`` and start another in the background (the client is answered meanwhile); when
+        starting fails (the store gone), try again every :data:`RETRY` seconds."""
         self._end(worker)
+        if self._closed:
+            return
 
         def start() -> None:
-            if self._closed:
+            while not self._closed:
+                fresh = None
+                try:
+                    fresh = self._start()
+                    self._ready(fresh)
+                except (KgError, OSError) as err:  # OSError: no process could be made
+                    if fresh is not None:
+                        self._end(fresh)
+                    with self._lock:
+                        self._failure = str(err)
+                    log.warning("a query process could not be started: %s (trying again in %g s)", err, RETRY)
+                    time.sleep(RETRY)
+                    continue
+                with self._lock:
+                    self._failure = None
+                if self._closed:
+                    self._end(fresh)
+                else:
+                    self._idle.put(fresh)
                 return
-            try:
-                fresh = self._start()
-                self._ready(fresh)
-            except KgError as err:
-                log.warning("a query process could not be started again: %s", err)
-                return
-            if self._closed:
-                self._end(fresh)
-            else:
-                self._idle.put(fresh)
 
         threading.Thread(target=start, name="kg-query-restart", daemon=True).start()
 

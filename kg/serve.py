@@ -33,6 +33,8 @@ from __future__ import annotations
 import html
 import ipaddress
 import logging
+import os
+import shutil
 import socket
 import sys
 import tempfile
@@ -46,7 +48,7 @@ from .errors import KgError, OutputError, QueryError, QueryStopped
 from .query import Table, format_csv, format_json, format_tsv, format_xml, saved_queries
 from .query_pool import QueryPool, default_memory_limit
 
-__all__ = ["make_server", "start_in_thread", "SparqlServer", "RESULT_TYPES"]
+__all__ = ["make_server", "start_in_thread", "scratch_folder", "SparqlServer", "RESULT_TYPES"]
 
 log = logging.getLogger("kg.serve")
 
@@ -92,6 +94,7 @@ class SparqlServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # connections waiting to be accepted (socketserver's 5 drops bursts)
 
     def __init__(self, address, source, *, timeout: float, max_rows: int, max_request_bytes: int, workers: int,
                  socket_timeout: float = SOCKET_TIMEOUT, max_memory: int | None = None) -> None:
@@ -107,10 +110,11 @@ class SparqlServer(ThreadingHTTPServer):
         self._copy: tempfile.TemporaryDirectory | None = None
         super().__init__(address, _Handler)  # binds; on failure it calls server_close
         try:
-            path = source.path
-            if path is None:  # a store in memory: the query processes open a copy on disk
-                self._copy = tempfile.TemporaryDirectory(prefix="kg-serve-")
-                path = source.copy_to(Path(self._copy.name) / "store").path
+            # the query processes open a copy: a snapshot of a store on disk (so that every one of them
+            # answers from the same store, even while kg build writes into the original), or a store in
+            # memory put on disk
+            self._copy = scratch_folder()
+            path = source.copy_to(Path(self._copy.name) / "store").path
             self.pool = QueryPool(path, workers=workers, max_memory=max_memory)
         except OSError as err:
             self.server_close()
@@ -135,6 +139,7 @@ class SparqlServer(ThreadingHTTPServer):
             self.pool.close()
         if self._copy is not None:
             self._copy.cleanup()
+            self._copy = None
 
     def handle_error(self, request, client_address) -> None:
         """A client that went away is one log line, not a traceback."""
@@ -145,14 +150,33 @@ class SparqlServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
+_SCRATCH_PREFIX = "kg-serve-"
+
+
+def scratch_folder() -> tempfile.TemporaryDirectory:
+    """A temporary folder for a served store, marked with this process's id; folders left by a server that
+    was killed (its process gone) are removed first."""
+    for old in Path(tempfile.gettempdir()).glob(_SCRATCH_PREFIX + "*"):
+        try:
+            owner = int((old / "owner").read_text(encoding="ascii"))
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            shutil.rmtree(old, ignore_errors=True)
+        except (OSError, ValueError):  # not ours to judge: no owner file, another user's
+            continue
+    folder = tempfile.TemporaryDirectory(prefix=_SCRATCH_PREFIX)
+    (Path(folder.name) / "owner").write_text(str(os.getpid()), encoding="ascii")
+    return folder
+
+
 def make_server(source, host: str = "127.0.0.1", port: int = 7878, *, timeout: float = 30.0, max_rows: int = 10000,
                 max_request_bytes: int = 1 << 20, workers: int = 4, socket_timeout: float = SOCKET_TIMEOUT,
                 max_memory: int | None = None) -> SparqlServer:
     """A server for ``source`` (a :class:`kg.store.StoreSource`) on ``host:port`` (port 0: any free one).
 
     Queries run in ``workers`` processes (:class:`kg.query_pool.QueryPool`), each with at most ``max_memory``
-    bytes (default: :func:`kg.query_pool.default_memory_limit`). A store in memory is copied to a temporary
-    store on disk for them, removed by ``server_close``. Raises :class:`kg.errors.OutputError` when it cannot
+    bytes (default: :func:`kg.query_pool.default_memory_limit`), from a copy of the store in a temporary
+    folder (:func:`scratch_folder`) that ``server_close`` removes. Raises :class:`kg.errors.OutputError` when it cannot
     listen there.
     """
     where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"

@@ -313,17 +313,23 @@ class StoreSource(Source):
         return source
 
     def copy_to(self, folder: str | Path) -> StoreSource:
-        """This store's quads in a new store on disk at ``folder``, opened read-only."""
+        """A copy of this store at ``folder`` as it is now, opened read-only: for a store on disk a
+        snapshot (RocksDB checkpoint: hard links to its files, instant on the same file system), which
+        a later ``kg build --store`` into the original does not change; for one in memory, its quads
+        loaded into a new store on disk."""
         import tempfile
 
         import pyoxigraph as ox
 
-        with tempfile.TemporaryFile() as dump:
-            self.store.dump(dump, format=ox.RdfFormat.N_QUADS)
-            dump.seek(0)
-            store = ox.Store(str(folder))
-            bulk_load_quads(store, dump)
-        del store
+        if self.path is not None:
+            self.store.backup(str(folder))
+        else:
+            with tempfile.TemporaryFile() as dump:
+                self.store.dump(dump, format=ox.RdfFormat.N_QUADS)
+                dump.seek(0)
+                store = ox.Store(str(folder))
+                bulk_load_quads(store, dump)
+            del store
         source = StoreSource.open(folder)
         source.name = self.name
         return source

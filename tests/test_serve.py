@@ -469,10 +469,13 @@ def test_kg_serve_on_a_busy_port(fixture_file):
     assert run.stderr == f"kg: error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
 
 
+DAY = "must be more than 0 seconds and at most a day"
+
+
 @pytest.mark.parametrize(("option", "value", "says"), [
     ("--max-rows", "0", "must be at least 1"), ("--max-rows", "-5", "must be at least 1"),
-    ("--timeout", "-1", "must be more than 0 seconds"), ("--timeout", "nan", "must be more than 0 seconds"),
-    ("--timeout", "0", "must be more than 0 seconds"), ("--max-request-bytes", "0", "must be at least 1")])
+    ("--timeout", "-1", DAY), ("--timeout", "nan", DAY), ("--timeout", "0", DAY), ("--timeout", "1e10", DAY),
+    ("--max-request-bytes", "0", "must be at least 1"), ("--workers", "0", "must be at least 1")])
 def test_kg_serve_refuses_limits_that_would_refuse_everything(fixture_file, option, value, says):
     run = subprocess.run([sys.executable, "-m", "kg", "serve", "--data", fixture_file, "--port", "0", option, value],
                          capture_output=True, text=True, timeout=120)

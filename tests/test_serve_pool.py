@@ -1,0 +1,171 @@
+"""``kg serve``'s query processes (:mod:`kg.query_pool`): they end with the server however it ends, answer
+from one snapshot of the store, come back when they cannot start, and keep the server's own memory small."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+import kg.query_pool
+from kg.errors import KgError, QueryStopped
+from kg.query_pool import QueryPool
+from kg.serve import make_server, scratch_folder, start_in_thread
+from kg.store import StoreSource, write_store
+from tests.test_query import FIXTURE_TTL
+
+SLOW = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } ORDER BY ?a"  # sorted whole, for minutes
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+@pytest.fixture
+def store(tmp_path):
+    folder = tmp_path / "store"
+    write_store(Graph().parse(data=FIXTURE_TTL, format="turtle"), folder)
+    return folder
+
+
+def children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (Linux)."""
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
+
+
+def gone(pids: set[int], within: float = 10) -> bool:
+    until = time.monotonic() + within
+    while time.monotonic() < until:
+        alive = set()
+        for pid in pids:
+            try:
+                os.kill(pid, 0)
+                if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                    alive.add(pid)
+            except (ProcessLookupError, FileNotFoundError):
+                pass
+        if not alive:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def ask(port: int, query: str, timeout: float = 30) -> tuple[int, bytes]:
+    url = f"http://127.0.0.1:{port}/sparql?" + urllib.parse.urlencode({"query": query})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(urllib.request.Request(url, headers={"Accept": "text/csv"}), timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+    except OSError:
+        return 0, b""
+
+
+def start_kg_serve(store: Path, *options: str) -> tuple[subprocess.Popen, int]:
+    """``kg serve --store`` in a process group of its own, as from a terminal; (process, port)."""
+    proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--store", str(store), "--port", "0", *options],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    line = proc.stdout.readline()  # "serving … at http://127.0.0.1:PORT/sparql …"
+    port = int(line.split("http://127.0.0.1:")[1].split("/")[0])
+    return proc, port
+
+
+def test_query_processes_end_when_the_server_is_killed(store):
+    proc, port = start_kg_serve(store, "--workers", "2", "--timeout", "300")
+    workers = children(proc.pid) - {proc.pid}
+    assert len(workers) >= 2
+    threading.Thread(target=ask, args=(port, SLOW, 5), daemon=True).start()
+    time.sleep(2)  # one of them is sorting
+    proc.kill()
+    proc.wait(timeout=30)
+    assert gone(workers), "a query process outlived the server (with no limits left)"
+    # its temporary store is removed by the next server that starts
+    folders = [p for p in Path(tempfile.gettempdir()).glob("kg-serve-*")
+               if (p / "owner").is_file() and (p / "owner").read_text() == str(proc.pid)]
+    assert folders
+    scratch_folder().cleanup()
+    assert not any(p.exists() for p in folders)
+
+
+@pytest.mark.parametrize("how", ["SIGINT to the group", "SIGTERM"])
+def test_stopping_the_server_during_queries_is_clean(store, how):
+    proc, port = start_kg_serve(store, "--workers", "2", "--timeout", "300")
+    workers = children(proc.pid)
+    for _ in range(2):
+        threading.Thread(target=ask, args=(port, SLOW, 10), daemon=True).start()
+    time.sleep(1.5)
+    if how == "SIGTERM":
+        proc.terminate()
+    else:
+        os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode in (0, 143), err
+    assert "Traceback" not in err and "internal error" not in err
+    assert gone(workers)
+
+
+def test_every_process_answers_from_the_same_snapshot(store):
+    srv = make_server(StoreSource.open(store), port=0, workers=2)
+    start_in_thread(srv)
+    try:
+        port = srv.server_address[1]
+        before = ask(port, COUNT)[1]
+        # the store is rebuilt with more in it while it is served
+        write_store(Graph().parse(data=FIXTURE_TTL.replace("甲经济开发区", "丙经济开发区").replace("d1", "d9"),
+                                  format="turtle"), store)
+        assert int(StoreSource.open(store).query(COUNT).rows[0][0]) > int(before.split()[1])
+        for pid in srv.pool.processes():  # every process replaced after the rebuild
+            os.kill(pid, signal.SIGKILL)
+        answers = {ask(port, COUNT)[1] for _ in range(8)}
+        assert answers == {before}
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_a_pool_whose_processes_cannot_start_says_why_and_comes_back(store, monkeypatch):
+    monkeypatch.setattr(kg.query_pool, "RETRY", 0.2)
+    kept = store.parent / "kept"
+    with QueryPool(store, workers=1) as pool:
+        shutil.move(store, kept)  # the store gone: a new process cannot open it
+        os.kill(pool.processes()[0], signal.SIGKILL)
+        started = time.monotonic()
+        with pytest.raises(KgError, match="no query process is running: .*no store there"):
+            pool.run(COUNT, timeout=20)
+        assert time.monotonic() - started < 10  # said at once, not after every query's time
+        shutil.move(kept, store)
+        until = time.monotonic() + 20
+        while time.monotonic() < until:
+            try:
+                assert int(pool.run(COUNT, timeout=20).rows[0][0]) > 0
+                break
+            except KgError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("the pool did not come back once the store was there again")
+
+
+def test_an_answer_too_large_for_the_server_is_refused(store):
+    with QueryPool(store, workers=1, max_answer_chars=1000) as pool:
+        with pytest.raises(QueryStopped, match="the answer holds more than 1,000 characters"):
+            pool.run("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", timeout=20)
+        assert len(pool.run("SELECT ?s WHERE { ?s a zkg:Policy }", timeout=20).rows) == 2  # still serving
