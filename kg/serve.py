@@ -113,7 +113,7 @@ class SparqlServer(ThreadingHTTPServer):
             # the query processes open a copy: a snapshot of a store on disk (so that every one of them
             # answers from the same store, even while kg build writes into the original), or a store in
             # memory put on disk
-            self._copy = scratch_folder()
+            self._copy = scratch_folder(near=source.path)
             path = source.copy_to(Path(self._copy.name) / "store").path
             self.pool = QueryPool(path, workers=workers, max_memory=max_memory)
         except OSError as err:
@@ -153,10 +153,14 @@ class SparqlServer(ThreadingHTTPServer):
 _SCRATCH_PREFIX = "kg-serve-"
 
 
-def scratch_folder() -> tempfile.TemporaryDirectory:
+def scratch_folder(near: Path | None = None) -> tempfile.TemporaryDirectory:
     """A temporary folder for a served store, marked with this process's id; folders left by a server that
-    was killed (its process gone) are removed first."""
-    for old in Path(tempfile.gettempdir()).glob(_SCRATCH_PREFIX + "*"):
+    was killed (its process gone) are removed first. It is in the system's temporary folder, or beside
+    ``near`` (a store) when that is on another file system: a snapshot there would be a copy, not links."""
+    where = Path(tempfile.gettempdir())
+    if near is not None and os.stat(near).st_dev != os.stat(where).st_dev:
+        where = Path(near).resolve().parent
+    for old in where.glob(_SCRATCH_PREFIX + "*"):
         try:
             owner = int((old / "owner").read_text(encoding="ascii"))
             os.kill(owner, 0)
@@ -164,7 +168,7 @@ def scratch_folder() -> tempfile.TemporaryDirectory:
             shutil.rmtree(old, ignore_errors=True)
         except (OSError, ValueError):  # not ours to judge: no owner file, another user's
             continue
-    folder = tempfile.TemporaryDirectory(prefix=_SCRATCH_PREFIX)
+    folder = tempfile.TemporaryDirectory(prefix=_SCRATCH_PREFIX, dir=where)
     (Path(folder.name) / "owner").write_text(str(os.getpid()), encoding="ascii")
     return folder
 
