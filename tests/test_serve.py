@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import signal
 import socket
 import struct
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -208,86 +206,6 @@ def test_slow_queries_time_out(fixture_file):
         status, _, body = get(srv, "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
         assert status == 503 and b"longer than 0.2 s" in body
         assert time.monotonic() - started < 10
-    finally:
-        srv.shutdown()
-        srv.server_close()
-
-
-CARTESIAN = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?d ?g"  # sorted whole inside Oxigraph
-
-
-def _new_process(srv, old: list[int]) -> list[int]:
-    """The pool's processes once one has taken the place of ``old``'s (within 60 s)."""
-    until = time.monotonic() + 60
-    while time.monotonic() < until:
-        now = srv.pool.processes()
-        if now and not set(now) & set(old):
-            return now
-        time.sleep(0.05)
-    raise AssertionError(f"no new query process: {srv.pool.processes()} after {old}")
-
-
-def test_a_query_past_its_time_is_stopped_by_ending_its_process(fixture_file):
-    srv = make_server(StoreSource.from_files([fixture_file]), port=0, timeout=0.5, workers=1, max_rows=10**9)
-    start_in_thread(srv)
-    try:
-        count = get(srv, COUNT_EVERYTHING, "text/csv")[2]
-        before = srv.pool.processes()
-        started = time.monotonic()
-        status, _, body = get(srv, CARTESIAN)
-        assert status == 503 and b"longer than 0.5 s" in body
-        assert time.monotonic() - started < 5  # not the minutes the sort would take
-        after = _new_process(srv, before)
-        for pid in before:  # ended, with all the memory it held
-            with pytest.raises(ProcessLookupError):
-                os.kill(pid, 0)
-        assert get(srv, COUNT_EVERYTHING, "text/csv")[2] == count and srv.pool.processes() == after
-    finally:
-        srv.shutdown()
-        srv.server_close()
-
-
-def test_a_query_over_its_memory_is_stopped(fixture_file):
-    srv = make_server(StoreSource.from_files([fixture_file]), port=0, timeout=120, workers=1, max_memory=300 << 20)
-    start_in_thread(srv)
-    try:
-        before = srv.pool.processes()
-        started = time.monotonic()
-        status, _, body = get(srv, CARTESIAN)
-        assert status == 503 and body == b"the query needed more than 300 MB of memory\n"
-        assert time.monotonic() - started < 60
-        _new_process(srv, before)
-        assert get(srv, "ASK { ?s ?p ?o }", "application/sparql-results+json")[0] == 200
-    finally:
-        srv.shutdown()
-        srv.server_close()
-
-
-def test_a_query_process_that_dies_is_replaced(fixture_file):
-    srv = make_server(StoreSource.from_files([fixture_file]), port=0, timeout=60, workers=1)
-    start_in_thread(srv)
-    try:
-        before = srv.pool.processes()
-        threading.Timer(1.0, os.kill, (before[0], signal.SIGKILL)).start()  # as a crash of the engine would
-        status, _, body = get(srv, CARTESIAN)
-        assert status == 500 and body == b"the query engine stopped on this query (signal 9); a new one has started\n"
-        _new_process(srv, before)
-        assert get(srv, "ASK { ?s ?p ?o }", "application/sparql-results+json")[0] == 200
-    finally:
-        srv.shutdown()
-        srv.server_close()
-
-
-def test_a_query_process_killed_while_idle_costs_no_query(fixture_file):
-    srv = make_server(StoreSource.from_files([fixture_file]), port=0, timeout=60, workers=1)
-    start_in_thread(srv)
-    try:
-        before = srv.pool.processes()
-        os.kill(before[0], signal.SIGKILL)
-        while srv.pool.processes() == before:
-            time.sleep(0.01)
-        status, _, body = get(srv, COUNT_EVERYTHING, "text/csv")  # answered by the process that replaces it
-        assert status == 200 and body.startswith(b"n\r\n")
     finally:
         srv.shutdown()
         srv.server_close()

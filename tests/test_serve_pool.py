@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from kg.query_pool import QueryPool
 from kg.serve import make_server, scratch_folder, start_in_thread
 from kg.store import StoreSource, write_store
 from tests.test_query import FIXTURE_TTL
+from tests.test_serve import get
 
 SLOW = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } ORDER BY ?a"  # sorted whole, for minutes
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -89,6 +91,75 @@ def start_kg_serve(store: Path, *options: str) -> tuple[subprocess.Popen, int]:
     return proc, port
 
 
+@contextmanager
+def serving(store: Path, **options):
+    """``kg serve`` of ``store`` in a thread of this process, stopped at the end."""
+    srv = make_server(StoreSource.open(store), port=0, **options)
+    start_in_thread(srv)
+    try:
+        yield srv
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def _new_process(srv, old: list[int]) -> list[int]:
+    """The pool's processes once one has taken the place of ``old``'s (within 60 s)."""
+    until = time.monotonic() + 60
+    while time.monotonic() < until:
+        now = srv.pool.processes()
+        if now and not set(now) & set(old):
+            return now
+        time.sleep(0.05)
+    raise AssertionError(f"no new query process: {srv.pool.processes()} after {old}")
+
+
+def test_a_query_past_its_time_is_stopped_by_ending_its_process(store):
+    with serving(store, timeout=0.5, workers=1, max_rows=10**9) as srv:
+        count = get(srv, COUNT, "text/csv")[2]
+        before = srv.pool.processes()
+        started = time.monotonic()
+        status, _, body = get(srv, SLOW)
+        assert status == 503 and b"longer than 0.5 s" in body
+        assert time.monotonic() - started < 5  # not the minutes the sort would take
+        after = _new_process(srv, before)
+        for pid in before:  # ended, with all the memory it held
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
+        assert get(srv, COUNT, "text/csv")[2] == count and srv.pool.processes() == after
+
+
+def test_a_query_over_its_memory_is_stopped(store):
+    with serving(store, timeout=120, workers=1, max_memory=300 << 20) as srv:
+        before = srv.pool.processes()
+        started = time.monotonic()
+        status, _, body = get(srv, SLOW)
+        assert status == 503 and body == b"the query needed more than 300 MB of memory\n"
+        assert time.monotonic() - started < 60
+        _new_process(srv, before)
+        assert get(srv, "ASK { ?s ?p ?o }", "application/sparql-results+json")[0] == 200
+
+
+def test_a_query_process_that_dies_is_replaced(store):
+    with serving(store, timeout=60, workers=1) as srv:
+        before = srv.pool.processes()
+        threading.Timer(1.0, os.kill, (before[0], signal.SIGKILL)).start()  # as a crash of the engine would
+        status, _, body = get(srv, SLOW)
+        assert status == 500 and body == b"the query engine stopped on this query (signal 9); a new one has started\n"
+        _new_process(srv, before)
+        assert get(srv, "ASK { ?s ?p ?o }", "application/sparql-results+json")[0] == 200
+
+
+def test_a_query_process_killed_while_idle_costs_no_query(store):
+    with serving(store, timeout=60, workers=1) as srv:
+        before = srv.pool.processes()
+        os.kill(before[0], signal.SIGKILL)
+        while srv.pool.processes() == before:
+            time.sleep(0.01)
+        status, _, body = get(srv, COUNT, "text/csv")  # answered by the process that replaces it
+        assert status == 200 and body.startswith(b"n\r\n")
+
+
 def test_query_processes_end_when_the_server_is_killed(store):
     proc, port = start_kg_serve(store, "--workers", "2", "--timeout", "300")
     workers = children(proc.pid) - {proc.pid}
@@ -124,9 +195,7 @@ def test_stopping_the_server_during_queries_is_clean(store, how):
 
 
 def test_every_process_answers_from_the_same_snapshot(store):
-    srv = make_server(StoreSource.open(store), port=0, workers=2)
-    start_in_thread(srv)
-    try:
+    with serving(store, workers=2) as srv:
         port = srv.server_address[1]
         before = ask(port, COUNT)[1]
         # the store is rebuilt with more in it while it is served
@@ -137,9 +206,6 @@ def test_every_process_answers_from_the_same_snapshot(store):
             os.kill(pid, signal.SIGKILL)
         answers = {ask(port, COUNT)[1] for _ in range(8)}
         assert answers == {before}
-    finally:
-        srv.shutdown()
-        srv.server_close()
 
 
 def test_a_pool_whose_processes_cannot_start_says_why_and_comes_back(store, monkeypatch):
