@@ -35,7 +35,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
@@ -377,6 +377,16 @@ _PLACEHOLDER = re.compile(_LEXICAL.pattern + r"|\bVALUES\s+[?$](?P<var>[A-Za-z_]
                           re.S | re.I)
 
 
+@lru_cache(maxsize=16)
+def _code(sparql: str) -> str:
+    """The query with its strings, IRIs and comments blanked: what is left is keywords, names and
+    punctuation (kept for the few checks every query goes through, which all read it)."""
+    return _LEXICAL.sub(" ", sparql)
+
+
+_BRACKET = re.compile(r"[(){}\[\]]")
+
+
 def refuse_remote(sparql: str) -> None:
     """Refuse a query that would make the engine fetch from the network: ``SERVICE`` (federation).
 
@@ -388,7 +398,7 @@ def refuse_remote(sparql: str) -> None:
     ...
     kg.errors.QueryError: SERVICE is not allowed: kg answers from local data and fetches nothing (use --endpoint URL)
     """
-    if _SERVICE.search(_LEXICAL.sub(" ", sparql)):
+    if _SERVICE.search(_code(sparql)):
         raise QueryError("SERVICE is not allowed: kg answers from local data and fetches nothing (use --endpoint URL)")
 
 
@@ -409,7 +419,7 @@ def refuse_update(sparql: str) -> None:
     ...
     kg.errors.QueryError: updates are refused: this is INSERT, and kg only reads (kg build --store and kg push write)
     """
-    m = _FIRST_KEYWORD.match(_LEXICAL.sub(" ", sparql))
+    m = _FIRST_KEYWORD.match(_code(sparql))
     if m and m.group(1).upper() in _UPDATE_VERBS:
         raise QueryError(f"updates are refused: this is {m.group(1).upper()}, and kg only reads "
                          "(kg build --store and kg push write)")
@@ -430,7 +440,7 @@ def refuse_deep(sparql: str) -> None:
     kg.errors.QueryError: the query is nested more than 100 levels deep (brackets and braces)
     """
     depth = deepest = 0
-    for ch in _LEXICAL.sub(" ", sparql):
+    for ch in _BRACKET.findall(_code(sparql)):
         if ch in "({[":
             depth += 1
             deepest = max(deepest, depth)
@@ -447,7 +457,7 @@ def names_dataset(sparql: str) -> bool:
     >>> names_dataset("SELECT * FROM <urn:g> WHERE { ?s ?p ?o }"), names_dataset('SELECT ?from WHERE { ?from ?p "FROM" }')
     (True, False)
     """
-    return bool(_FROM.search(_LEXICAL.sub(" ", sparql)))
+    return bool(_FROM.search(_code(sparql)))
 
 
 def run_query(g: Graph, sparql: str, *, init_bindings: dict | None = None) -> Table:
@@ -697,7 +707,7 @@ def run_own(source: Source, sparql: str, params: dict[str, str]) -> Table:
     [(rdflib.term.URIRef('urn:a'),)]
     """
     bindings = {name: [iri_value(value) or Literal(value)] for name, value in params.items()}
-    code = _LEXICAL.sub(" ", sparql)
+    code = _code(sparql)
     for name in bindings:
         if _VAR.fullmatch(name) and re.search(rf"(?i)\bAS\s+[?$]{name}(?!\w)", code):
             raise QueryError(f"--param {name}: the query gives ?{name} a value itself (… AS ?{name})")
