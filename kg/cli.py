@@ -474,11 +474,12 @@ def make_parser() -> argparse.ArgumentParser:
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--data", nargs="+", metavar="GRAPH",
                        help="graph files, loaded into a temporary store on disk (removed when the server stops)")
-    where.add_argument("--store", metavar="DIR", help="the embedded store written by kg build --store DIR")
+    where.add_argument("--store", metavar="DIR", help="the embedded store written by kg build --store DIR, served "
+                                                       "as it is when the server starts (a snapshot)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=7878, help="port (default: 7878; 0 picks a free one)")
     p.add_argument("--timeout", type=_positive_seconds, default=30.0, metavar="SECONDS",
-                   help="time limit per query (default: 30)")
+                   help="time limit per query; past it the query's process is ended (default: 30)")
     p.add_argument("--max-rows", type=_positive_int, default=10000, metavar="N", help="most rows per answer (default: 10000)")
     p.add_argument("--max-request-bytes", type=_positive_int, default=1 << 20, metavar="N",
                    help="largest request accepted (default: 1 MiB)")
