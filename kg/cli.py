@@ -147,15 +147,15 @@ def _extraction_summary(report: dict) -> None:
 
 
 def _read_query(args: argparse.Namespace) -> str:
-    from .errors import QueryError
+    from .errors import InputError, QueryError
 
-    if args.file:
+    if args.file:  # a file that cannot be read is bad input (exit 2), as an article or a graph would be
         try:
             return Path(args.file).read_text(encoding="utf-8-sig")  # a byte-order mark (Notepad's) is no query text
         except OSError as err:
-            raise QueryError(f"{args.file}: cannot read query ({err.strerror})") from None
+            raise InputError(f"{args.file}: cannot read query ({err.strerror})") from None
         except UnicodeDecodeError as err:
-            raise QueryError(f"{args.file}: not a query: not UTF-8 text (byte {err.object[err.start]:#04x} at offset "
+            raise InputError(f"{args.file}: not a query: not UTF-8 text (byte {err.object[err.start]:#04x} at offset "
                              f"{err.start})") from None
     if not args.sparql:
         raise QueryError("give a SPARQL query or -f FILE.rq")

@@ -47,9 +47,10 @@ EXIT_CODES: dict[int, str] = {
     0: "success",
     1: "a check failed (kg validate: the graph does not conform), or an unexpected error",
     2: "bad input: a missing, empty, binary, undecodable or unreadable article, or one without Chinese text; "
-       "a folder without articles; an unreadable graph, gold or store",
+       "a folder without articles; an unreadable graph, gold, query file or store",
     3: "a broken resource shipped in the package",
-    4: "a bad SPARQL query",
+    4: "a bad SPARQL query (SERVICE or an update included), or a bad use of kg query (no source, an unknown saved "
+       "question, a bad --param)",
     5: "an output that cannot be written (including a store locked by another process)",
     6: "a remote endpoint that cannot be reached or refuses",
     EXIT_SKIPPED: 'built, but some inputs were skipped (each named on stderr and under "skipped" in report.json)',

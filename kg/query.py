@@ -33,6 +33,7 @@ import json
 import math
 import re
 import unicodedata
+import urllib.parse
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
@@ -49,7 +50,7 @@ from .vocab import ZKG, ZKGR
 __all__ = [
     "Table", "Source", "GraphSource", "run_query", "PREFIXES",
     "Bindings", "SavedQuery", "Param", "saved_queries", "saved_query", "bind_params", "saved_text", "run_saved",
-    "run_own",
+    "run_own", "param_term", "is_absolute_iri",
     "sparql_term", "inject_values", "iri_value", "canonical_term", "prefix_line", "syntax_error",
     "refuse_update", "refuse_deep", "names_dataset", "shift_position", "where_inserted",
     "format_table", "format_csv", "format_json", "format_xml", "format_tsv",
@@ -577,11 +578,28 @@ def saved_query(name: str) -> SavedQuery:
     return queries[name]
 
 
+def is_absolute_iri(text: str) -> bool:
+    """Whether ``text`` can stand as an absolute IRI in SPARQL and N-Triples: a scheme, and none of the
+    characters an IRI cannot hold.
+
+    >>> is_absolute_iri("https://w3id.org/zonekg/id/graph/shared"), is_absolute_iri("zone/甲区"), is_absolute_iri("urn:a b")
+    (True, False, False)
+    """
+    return bool(re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", text)) and bool(_IRI.fullmatch(text))
+
+
 def iri_value(value: str) -> URIRef | None:
-    """``value`` as an IRI if it is written as one (``<…>``, ``http(s)://…``, ``zkgr:…``), else None."""
+    """``value`` as an IRI if it is written as one (``<…>``, ``http(s)://…``, ``zkgr:…``), else None; a
+    relative ``<…>`` is taken against the instances' base, as in the graph files kg writes.
+
+    >>> iri_value("<zone/萍乡经济技术开发区>")
+    rdflib.term.URIRef('https://w3id.org/zonekg/id/zone/萍乡经济技术开发区')
+    """
     value = value.strip()
     if value.startswith("<") and value.endswith(">"):
         value = value[1:-1]
+        if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", value):
+            value = urllib.parse.urljoin(str(ZKGR), value)
     elif ":" in value and value.split(":", 1)[0] in PREFIXES and not value.startswith(("http:", "https:")):
         prefix, local = value.split(":", 1)
         value = str(PREFIXES[prefix]) + local
@@ -698,15 +716,37 @@ def _set_limits(sparql: str, rows: int) -> str:
 _SELECT = re.compile(r"(?<![\w:?$])SELECT(?![\w:-])", re.I)
 
 
+_TAGGED = re.compile(r'"(?P<text>.*)"(?:@(?P<lang>[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*)|\^\^(?P<datatype>\S+))', re.S)
+
+
+def param_term(value: str) -> URIRef | Literal:
+    """The RDF term a ``--param`` value of one's own query stands for: an IRI when written as one, a
+    literal with a language or a datatype when written as in SPARQL (the text between the quotes is
+    taken as it is), else plain text.
+
+    >>> param_term('"京东集团"@zh'), param_term("京东集团"), param_term('"3"^^xsd:integer')
+    (rdflib.term.Literal('京东集团', lang='zh'), rdflib.term.Literal('京东集团'), rdflib.term.Literal('3', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#integer')))
+    """
+    m = _TAGGED.fullmatch(value.strip())
+    if m and m.group("lang"):
+        return Literal(m.group("text"), lang=m.group("lang"))
+    if m:
+        datatype = iri_value(m.group("datatype"))
+        if datatype is None:
+            raise QueryError(f"not a datatype IRI: {m.group('datatype')[:100]!r}")
+        return make_literal(m.group("text"), datatype=str(datatype))
+    return iri_value(value) or Literal(value)
+
+
 def run_own(source: Source, sparql: str, params: dict[str, str]) -> Table:
-    """Run a query of the user's own, ``?NAME`` bound to each ``params`` value (an IRI when written as one,
-    else the text) as by a ``VALUES`` block at the start of its WHERE group, on every kind of source.
+    """Run a query of the user's own, ``?NAME`` bound to each ``params`` value (see :func:`param_term`) as
+    by a ``VALUES`` block at the start of its WHERE group, on every kind of source.
 
     >>> g = Graph().parse(data='<urn:a> <urn:p> "萍乡" .', format="turtle")
     >>> run_own(GraphSource(g), "SELECT ?s WHERE { ?s <urn:p> ?name }", {"name": "萍乡"}).rows
     [(rdflib.term.URIRef('urn:a'),)]
     """
-    bindings = {name: [iri_value(value) or Literal(value)] for name, value in params.items()}
+    bindings = {name: [param_term(value)] for name, value in params.items()}
     code = _code(sparql)
     for name in bindings:
         if _VAR.fullmatch(name) and re.search(rf"(?i)\bAS\s+[?$]{name}(?!\w)", code):

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 from rdflib import BNode, Graph, Literal, URIRef
 
-from .errors import EndpointError, QueryError
-from .query import Bindings, Source, Table, inject_values, make_literal, prefix_line, refuse_update, shift_position
+from .errors import EndpointError, InputError, QueryError
+from .query import Bindings, Source, Table, inject_values, is_absolute_iri, make_literal, prefix_line, refuse_update, shift_position
 
 __all__ = ["EndpointSource", "push", "Pushed", "graph_store_url"]
 
@@ -194,6 +194,8 @@ def push(g: Graph, endpoint: str, *, graph: str | None = None, user: str | None 
 
     _check_url(endpoint)
     if graph is not None:
+        if not is_absolute_iri(graph):
+            raise InputError(f"--graph wants an absolute IRI (https://…, urn:…), not {graph[:100]!r}")
         parts = [(graph, list(g), "PUT")]
     else:
         split = split_by_document(g)

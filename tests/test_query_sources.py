@@ -241,3 +241,21 @@ def test_ctrl_c_stops_a_query_that_oxigraph_is_still_sorting(store):
     finally:
         proc.kill()
     assert proc.stderr.read() == "kg: interrupted; earlier outputs are left as they were\n"
+
+
+def test_a_param_may_be_a_literal_with_a_language_or_a_relative_iri(sources):
+    # labels are "…"@zh: plain text does not match them, the SPARQL form does; <zone/…> is taken against
+    # the instances' base, as in the graph files
+    query = "SELECT ?e WHERE { ?e rdfs:label ?n }"
+    for name, source in sources.items():
+        assert run_own(source, query, {"n": "甲经济开发区"}).rows == [], name
+        assert run_own(source, query, {"n": '"甲经济开发区"@zh'}).rows == [
+            (URIRef("https://w3id.org/zonekg/id/zone/甲经济开发区"),)], name
+        rows = run_own(source, "SELECT ?n WHERE { ?e rdfs:label ?n }", {"e": "<zone/甲经济开发区>"}).rows
+        assert rows == [(Literal("甲经济开发区", lang="zh"),)], name
+
+
+def test_cli_push_refuses_a_graph_name_that_is_no_iri(fixture_file, canned):
+    run = kg_cli("push", fixture_file, "--endpoint", f"http://127.0.0.1:{canned.server_port}/", "--graph", "not an iri")
+    assert run.returncode == 2 and run.stderr.count("\n") == 1 and "--graph wants an absolute IRI" in run.stderr
+    assert canned.requests == []

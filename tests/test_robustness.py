@@ -343,7 +343,7 @@ def test_malformed_sparql(tmp_path, graph_file, where):
     code, _, stderr = run("query", "-f", rq, where, source)
     assert code == 4 and one_line(stderr).startswith(f"kg: error: {rq}: SPARQL syntax error at line 2")
     code, _, stderr = run("query", "-f", tmp_path / "missing.rq", where, source)
-    assert code == 4 and one_line(stderr) == f"kg: error: {tmp_path / 'missing.rq'}: cannot read query (No such file or directory)"
+    assert code == 2 and one_line(stderr) == f"kg: error: {tmp_path / 'missing.rq'}: cannot read query (No such file or directory)"
 
 
 BAD_GRAPHS = [
