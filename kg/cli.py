@@ -301,9 +301,12 @@ def cmd_push(args: argparse.Namespace) -> int:
     from .remote import push
 
     password = args.password if args.password is not None else os.environ.get("KG_ENDPOINT_PASSWORD")
-    pushed = push(load_rdf(args.graphs), args.endpoint, graph=args.graph, user=args.user, password=password)
-    for p in pushed:
-        print(f"  {p.graph}: {p.triples} triples (HTTP {p.status})")
+
+    def say(p) -> None:  # as each graph is written, so that a push cut short shows how far it came
+        print(f"  {p.graph}: {p.triples} triples (HTTP {p.status})", flush=True)
+
+    pushed = push(load_rdf(args.graphs), args.endpoint, graph=args.graph, user=args.user, password=password,
+                  timeout=args.timeout, progress=say)
     print(f"pushed {sum(p.triples for p in pushed)} triples into {len(pushed)} named graph(s) at {args.endpoint}")
     return 0
 
@@ -500,6 +503,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--graph", metavar="IRI", help="put everything into this one named graph")
     p.add_argument("--user", help="user name (basic or digest authentication)")
     p.add_argument("--password", help="password (default: $KG_ENDPOINT_PASSWORD)")
+    p.add_argument("--timeout", type=_positive_seconds, default=300.0, metavar="SECONDS",
+                   help="time to wait for each request (default: 300)")
     p.set_defaults(func=cmd_push)
 
     p = sub.add_parser("validate", help="check graph files against the ZoneKG SHACL shapes",

@@ -16,6 +16,7 @@ kg.errors.EndpointError: cannot reach SPARQL endpoint http://127.0.0.1:9/sparql:
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -181,14 +182,45 @@ def graph_store_url(endpoint: str, graph: str) -> str:
     return endpoint + ("&" if "?" in endpoint else "?") + urllib.parse.urlencode({"graph": graph})
 
 
+#: Most bytes of N-Triples in one request: a graph larger than this goes as one ``PUT`` and then ``POST``
+#: merges. Virtuoso answers a digest-authenticated request with 401 before reading it and closes the
+#: connection, so a body of a few MB was cut ("connection reset by peer") before urllib could send it again.
+CHUNK_BYTES = 512 << 10
+
+# control characters other than tab, LF and CR: N-Triples allows them raw in a literal, but Virtuoso keeps
+# only what follows one when the literal also holds an escape; \uXXXX is read right everywhere
+_RAW_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _ntriples_chunks(triples: list) -> list[bytes]:
+    """The N-Triples of ``triples``, one line a triple in a stable order, in pieces of at most
+    :data:`CHUNK_BYTES` (a single longer line is a piece of its own)."""
+    part = Graph()
+    for t in triples:
+        part.add(t)
+    text = _RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04X}", part.serialize(format="nt"))
+    chunks, size, current = [], 0, []
+    for line in sorted(text.splitlines(keepends=True)):
+        data = line.encode("utf-8")
+        if current and size + len(data) > CHUNK_BYTES:
+            chunks.append(b"".join(current))
+            current, size = [], 0
+        current.append(data)
+        size += len(data)
+    return [*chunks, b"".join(current)] if current else chunks or [b""]
+
+
 def push(g: Graph, endpoint: str, *, graph: str | None = None, user: str | None = None, password: str | None = None,
-         timeout: float = 300) -> list[Pushed]:
+         timeout: float = 300, progress=None) -> list[Pushed]:
     """Load ``g`` into the Graph Store at ``endpoint``.
 
-    Each document's own triples go with ``PUT`` into the named graph of the document (its IRI),
-    replacing it; what is shared between documents (entity types, labels, aliases) is added with
-    ``POST`` to :data:`kg.store.SHARED_GRAPH` (see :func:`kg.store.split_by_document`). With ``graph``,
-    everything goes with one ``PUT`` into that graph. Pushing the same graph again changes nothing.
+    What is shared between documents (entity types, labels, aliases) is added first, with ``POST`` to
+    :data:`kg.store.SHARED_GRAPH` (see :func:`kg.store.split_by_document`); then each document's own
+    triples go with ``PUT`` into the named graph of the document (its IRI), replacing it. With ``graph``,
+    everything goes with ``PUT`` into that graph. A graph larger than :data:`CHUNK_BYTES` is sent as a
+    ``PUT`` of its first piece and ``POST`` merges of the rest. Pushing the same graph again changes nothing.
+    ``progress(pushed)`` is called after each graph. When a request fails, the error says how many graphs
+    were written before it: pushing again completes the push.
     """
     from .store import SHARED_GRAPH, split_by_document
 
@@ -199,19 +231,28 @@ def push(g: Graph, endpoint: str, *, graph: str | None = None, user: str | None 
         parts = [(graph, list(g), "PUT")]
     else:
         split = split_by_document(g)
-        parts = [(doc, triples, "PUT") for doc, triples in sorted(split.items(), key=lambda kv: kv[0] or "") if doc]
-        if split.get(None):
-            parts.append((SHARED_GRAPH, split[None], "POST"))
+        parts = [(SHARED_GRAPH, split[None], "POST")] if split.get(None) else []
+        parts += [(doc, triples, "PUT") for doc, triples in sorted(split.items(), key=lambda kv: kv[0] or "") if doc]
     opener = _opener(endpoint, user, password)
-    done = []
+    done: list[Pushed] = []
     for name, triples, method in parts:
-        part = Graph()
-        for t in triples:
-            part.add(t)
-        data = part.serialize(format="nt", encoding="utf-8")
-        request = urllib.request.Request(graph_store_url(endpoint, name), data=data, method=method, headers={
-            "Content-Type": "text/turtle; charset=utf-8", "User-Agent": _USER_AGENT})
-        with _open(opener, request, f"graph store {endpoint}", timeout, query=False) as response:
-            response.read()
-            done.append(Pushed(name, len(triples), response.status))
+        status = 0
+        for i, data in enumerate(_ntriples_chunks(triples)):
+            request = urllib.request.Request(graph_store_url(endpoint, name), data=data,
+                                             method=method if i == 0 else "POST", headers={
+                "Content-Type": "text/turtle; charset=utf-8", "User-Agent": _USER_AGENT})
+            try:
+                with _open(opener, request, f"graph store {endpoint}", timeout, query=False) as response:
+                    response.read()
+                    status = response.status
+            except EndpointError as err:
+                if "did not answer" in str(err):  # a query endpoint given a PUT may say nothing at all
+                    err = EndpointError(f"{err} (is it a Graph Store endpoint? Virtuoso's is /sparql-graph-crud-auth)")
+                if done or i:
+                    raise EndpointError(f"{err} — after {len(done)} of {len(parts)} graphs were written; pushing "
+                                        "again completes the push") from None
+                raise
+        done.append(Pushed(name, len(triples), status))
+        if progress is not None:
+            progress(done[-1])
     return done
