@@ -297,17 +297,26 @@ def _serve(source, args: argparse.Namespace) -> int:
 def cmd_push(args: argparse.Namespace) -> int:
     import os
 
+    from .errors import InputError
     from .rdf import load_rdf
-    from .remote import push
+    from .remote import prune, push
 
     password = args.password if args.password is not None else os.environ.get("KG_ENDPOINT_PASSWORD")
 
     def say(p) -> None:  # as each graph is written, so that a push cut short shows how far it came
         print(f"  {p.graph}: {p.triples} triples (HTTP {p.status})", flush=True)
 
+    if args.prune and (args.graph or not args.sparql):
+        raise InputError("--prune needs --sparql URL (the query endpoint that lists the documents there), "
+                         "and works on documents' graphs, not with --graph")
     pushed = push(load_rdf(args.graphs), args.endpoint, graph=args.graph, user=args.user, password=password,
                   timeout=args.timeout, progress=say)
     print(f"pushed {sum(p.triples for p in pushed)} triples into {len(pushed)} named graph(s) at {args.endpoint}")
+    if args.prune:
+        removed = prune(pushed, args.endpoint, args.sparql, user=args.user, password=password, timeout=args.timeout)
+        for graph in removed:
+            print(f"  deleted {graph}")
+        print(f"deleted {len(removed)} document graph(s) that this push did not write")
     return 0
 
 
@@ -505,6 +514,11 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--password", help="password (default: $KG_ENDPOINT_PASSWORD)")
     p.add_argument("--timeout", type=_positive_seconds, default=300.0, metavar="SECONDS",
                    help="time to wait for each request (default: 300)")
+    p.add_argument("--prune", action="store_true",
+                   help="then delete every document graph there that this push did not write (documents no longer "
+                        "among the inputs, old versions of edited articles); needs --sparql")
+    p.add_argument("--sparql", metavar="URL", help="the store's query endpoint, for --prune "
+                                                  "(Virtuoso: http://127.0.0.1:8890/sparql)")
     p.set_defaults(func=cmd_push)
 
     p = sub.add_parser("validate", help="check graph files against the ZoneKG SHACL shapes",

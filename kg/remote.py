@@ -27,7 +27,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from .errors import EndpointError, InputError, QueryError
 from .query import Bindings, Source, Table, inject_values, is_absolute_iri, make_literal, prefix_line, refuse_update, shift_position
 
-__all__ = ["EndpointSource", "push", "Pushed", "graph_store_url"]
+__all__ = ["EndpointSource", "push", "prune", "Pushed", "graph_store_url"]
 
 _USER_AGENT = "zonekg-kg"
 
@@ -256,3 +256,29 @@ def push(g: Graph, endpoint: str, *, graph: str | None = None, user: str | None 
         if progress is not None:
             progress(done[-1])
     return done
+
+
+def prune(pushed: list[Pushed], endpoint: str, sparql: str, *, user: str | None = None, password: str | None = None,
+          timeout: float = 300) -> list[str]:
+    """Delete from the Graph Store at ``endpoint`` every document graph that ``pushed`` did not write: the
+    documents no longer among the inputs, and the old versions of edited articles (a document is named by
+    its text's hash). The document graphs there are found by asking the query endpoint ``sparql`` for the
+    graphs that hold a ``zkg:Document``. Returns the graphs deleted.
+    """
+    from .vocab import ZKG
+
+    _check_url(endpoint)
+    written = {p.graph for p in pushed}
+    table = EndpointSource(sparql, user=user, password=password, timeout=timeout).query(
+        f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g a <{ZKG.Document}> }} }}")
+    stale = sorted(str(row[0]) for row in table.rows if row[0] is not None and str(row[0]) not in written)
+    opener = _opener(endpoint, user, password)
+    for i, name in enumerate(stale):
+        request = urllib.request.Request(graph_store_url(endpoint, name), method="DELETE",
+                                         headers={"User-Agent": _USER_AGENT})
+        try:
+            with _open(opener, request, f"graph store {endpoint}", timeout, query=False) as response:
+                response.read()
+        except EndpointError as err:
+            raise EndpointError(f"{err} — after {i} of {len(stale)} old document graphs were deleted") from None
+    return stale

@@ -373,3 +373,28 @@ def test_a_push_cut_short_says_how_far_it_came(combined):
     assert f"after 2 of {graphs} graphs were written; pushing again completes the push" in run.stderr
     assert run.stdout.splitlines()[0].startswith(f"  {SHARED_GRAPH}: ")  # shared first: entities keep their names
     assert len(run.stdout.splitlines()) == 2  # each graph said as it was written
+
+
+def test_push_prune_deletes_the_document_graphs_this_push_did_not_write(virtuoso, combined, pushed, tmp_path):
+    path, g = combined
+    parts = split_by_document(g)
+    documents = sorted(d for d in parts if d)
+    keep = documents[0]
+    one = Graph()
+    for t in parts[keep] + parts[None]:
+        one.add(t)
+    subset = tmp_path / "one.ttl"
+    subset.write_text(one.serialize(format="turtle"), encoding="utf-8")
+    login = ("--user", "dba", "--password", "dba")
+    run = kg_cli("push", subset, "--endpoint", virtuoso.graph_store, *login, "--prune")
+    assert run.returncode == 2 and "--prune needs --sparql" in run.stderr  # refused before anything is sent
+    assert all(count(virtuoso, d) == len(parts[d]) for d in documents)
+    try:
+        run = kg_cli("push", subset, "--endpoint", virtuoso.graph_store, *login, "--prune", "--sparql", virtuoso.sparql)
+        assert run.returncode == 0, run.stderr
+        assert count(virtuoso, keep) == len(parts[keep])
+        assert [count(virtuoso, d) for d in documents[1:]] == [0] * (len(documents) - 1)
+        assert f"deleted {len(documents) - 1} document graph(s) that this push did not write" in run.stdout
+    finally:  # the documents back, as the other tests expect them
+        assert kg_cli("push", path, "--endpoint", virtuoso.graph_store, *login).returncode == 0
+    assert all(count(virtuoso, d) == len(parts[d]) for d in documents)
