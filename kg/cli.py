@@ -170,7 +170,7 @@ def _query_source(args: argparse.Namespace):
         from .remote import EndpointSource
 
         password = args.password if args.password is not None else os.environ.get("KG_ENDPOINT_PASSWORD")
-        return EndpointSource(args.endpoint, user=args.user, password=password)
+        return EndpointSource(args.endpoint, user=args.user, password=password, timeout=args.timeout)
     if args.store:
         from .store import StoreSource
 
@@ -475,6 +475,8 @@ def make_parser() -> argparse.ArgumentParser:
     where.add_argument("--endpoint", metavar="URL", help="a SPARQL endpoint, e.g. http://127.0.0.1:8890/sparql")
     p.add_argument("--user", help="user name for the endpoint (basic or digest authentication)")
     p.add_argument("--password", help="password for the endpoint (default: $KG_ENDPOINT_PASSWORD)")
+    p.add_argument("--timeout", type=_positive_seconds, default=60.0, metavar="SECONDS",
+                   help="time to wait for the endpoint's answer (default: 60)")
     p.add_argument("--format", choices=("table", "csv", "tsv", "json"), default="table",
                    help="output format (json = SPARQL 1.1 results JSON)")
     p.set_defaults(func=cmd_query)

@@ -259,3 +259,15 @@ def test_cli_push_refuses_a_graph_name_that_is_no_iri(fixture_file, canned):
     run = kg_cli("push", fixture_file, "--endpoint", f"http://127.0.0.1:{canned.server_port}/", "--graph", "not an iri")
     assert run.returncode == 2 and run.stderr.count("\n") == 1 and "--graph wants an absolute IRI" in run.stderr
     assert canned.requests == []
+
+
+def test_cli_endpoint_that_never_answers_is_given_up_after_timeout():
+    import socket
+
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        started = time.monotonic()
+        run = kg_cli("query", "ASK {}", "--endpoint", f"http://127.0.0.1:{silent.getsockname()[1]}/sparql", "--timeout", "1")
+    assert run.returncode == 6 and run.stderr.strip().endswith("did not answer within 1 s")
+    assert time.monotonic() - started < 30
