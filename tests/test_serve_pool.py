@@ -235,3 +235,13 @@ def test_an_answer_too_large_for_the_server_is_refused(store):
         with pytest.raises(QueryStopped, match="the answer holds more than 1,000 characters"):
             pool.run("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", timeout=20)
         assert len(pool.run("SELECT ?s WHERE { ?s a zkg:Policy }", timeout=20).rows) == 2  # still serving
+
+
+def test_a_cut_answer_says_so_across_the_process_boundary(store):
+    with serving(store, max_rows=3) as srv:
+        status, headers, body = get(srv, "CONSTRUCT WHERE { ?s ?p ?o }", "application/n-triples")
+        assert status == 200 and headers["X-Result-Truncated"] == "3" and body.count(b"\n") == 3
+        status, headers, body = get(srv, "SELECT ?s WHERE { ?s ?p ?o }", "text/csv")
+        assert status == 200 and headers["X-Result-Truncated"] == "3" and body.count(b"\r\n") == 4
+        status, headers, _ = get(srv, "SELECT ?s WHERE { ?s a zkg:Policy }", "text/csv")
+        assert status == 200 and "X-Result-Truncated" not in headers
