@@ -467,7 +467,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--saved", metavar="NAME", help="run a saved question shipped with kg (see --list)")
     p.add_argument("--param", action="append", metavar="NAME=VALUE",
                    help="a parameter of the saved question (repeatable), e.g. zone=萍乡经济技术开发区; with a query "
-                        "of your own it binds ?NAME to the text (or to the IRI when written <…>)")
+                        "of your own it binds ?NAME to the text, to an IRI written <…> or zkgr:…, or to a literal "
+                        "written as in SPARQL: '\"京东集团\"@zh', '\"3\"^^xsd:integer'")
     p.add_argument("--list", action="store_true", help="list the saved questions and their parameters")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--data", nargs="+", metavar="GRAPH", help="graph files (.ttl, .nt, .jsonld …)")
@@ -587,6 +588,11 @@ def run() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import logging
+
+    # rdflib logs an ill-typed literal ("abc"^^xsd:integer) as a warning with its traceback; kg says what is
+    # wrong in one line of its own where it matters
+    logging.getLogger("rdflib").setLevel(logging.ERROR)
     parser = make_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -372,7 +372,9 @@ class GraphSource(Source):
 # strings, IRIs and comments of a query: a keyword inside them is no keyword
 _LEXICAL = re.compile(r'''"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\''''
                       r'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>"{}|^`\\\s]*>|#[^\n]*''', re.S)
-_SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:-])", re.I)
+# a keyword, not part of a name: no name character (letters of any script, digits, _ - . :) or ?/$ around it
+_KEYWORD = r"(?<![\w:?$.\-\u00b7]){}(?![\w:.\-\u00b7])"
+_SERVICE = re.compile(_KEYWORD.format("SERVICE"), re.I)
 #: ``VALUES ?name { UNDEF }``: where a sub-SELECT takes a parameter's values (see :func:`inject_values`)
 _PLACEHOLDER = re.compile(_LEXICAL.pattern + r"|\bVALUES\s+[?$](?P<var>[A-Za-z_][A-Za-z0-9_]*)\s*\{\s*UNDEF\s*\}",
                           re.S | re.I)
@@ -382,7 +384,7 @@ _PLACEHOLDER = re.compile(_LEXICAL.pattern + r"|\bVALUES\s+[?$](?P<var>[A-Za-z_]
 def _code(sparql: str) -> str:
     """The query with its strings, IRIs and comments blanked: what is left is keywords, names and
     punctuation (kept for the few checks every query goes through, which all read it)."""
-    return _LEXICAL.sub(" ", sparql)
+    return _LEXICAL.sub(lambda m: " " * len(m.group()), sparql)  # the same length: offsets hold
 
 
 _BRACKET = re.compile(r"[(){}\[\]]")
@@ -405,8 +407,8 @@ def refuse_remote(sparql: str) -> None:
 
 _UPDATE_VERBS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
 # the first keyword after the prologue (PREFIX and BASE declarations; IRIs, strings and comments blanked)
-_FIRST_KEYWORD = re.compile(r"\s*(?:(?:PREFIX\s+(?:[A-Za-z][\w.-]*)?:|BASE)\s*)*([A-Za-z]+)", re.I)
-_FROM = re.compile(r"(?<![\w:?$])FROM(?![\w:-])", re.I)
+_FIRST_KEYWORD = re.compile(r"\s*(?:(?:PREFIX\s+[^\s:]*:|BASE)\s*)*([A-Za-z]+)", re.I)  # any script in a prefix
+_FROM = re.compile(_KEYWORD.format("FROM"), re.I)
 
 
 def refuse_update(sparql: str) -> None:
@@ -713,7 +715,30 @@ def _set_limits(sparql: str, rows: int) -> str:
     return _LIMIT_CLAUSE.sub(lambda m: f"{m.group('limit')}{rows}" if m.group("limit") else m.group(), sparql)
 
 
-_SELECT = re.compile(r"(?<![\w:?$])SELECT(?![\w:-])", re.I)
+_SELECT = re.compile(_KEYWORD.format("SELECT"), re.I)
+
+
+def _hidden_in_sub_select(code: str, name: str) -> bool:
+    """Whether ``?name`` is used inside a sub-SELECT's WHERE group that does not project it (``code``: the
+    query with strings, IRIs and comments blanked)."""
+    var = re.compile(rf"[?$]{name}(?!\w)")
+    for m in list(_SELECT.finditer(code))[1:]:
+        start = code.find("{", m.end())
+        if start < 0:
+            continue
+        depth, end = 0, len(code)
+        for j in range(start, len(code)):
+            if code[j] == "{":
+                depth += 1
+            elif code[j] == "}":
+                depth -= 1
+                if depth == 0:
+                    end = j
+                    break
+        head = code[m.end():start]
+        if var.search(code, start, end) and not var.search(head) and "*" not in head:
+            return True
+    return False
 
 
 _TAGGED = re.compile(r'"(?P<text>.*)"(?:@(?P<lang>[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*)|\^\^(?P<datatype>\S+))', re.S)
@@ -734,7 +759,10 @@ def param_term(value: str) -> URIRef | Literal:
         datatype = iri_value(m.group("datatype"))
         if datatype is None:
             raise QueryError(f"not a datatype IRI: {m.group('datatype')[:100]!r}")
-        return make_literal(m.group("text"), datatype=str(datatype))
+        literal = make_literal(m.group("text"), datatype=str(datatype))
+        if getattr(literal, "ill_typed", False):
+            raise QueryError(f"{m.group('text')[:100]!r} is not a valid {datatype.n3()}")
+        return literal
     return iri_value(value) or Literal(value)
 
 
@@ -753,9 +781,11 @@ def run_own(source: Source, sparql: str, params: dict[str, str]) -> Table:
             raise QueryError(f"--param {name}: the query gives ?{name} a value itself (… AS ?{name})")
     if bindings and len(_SELECT.findall(code)) > 1:
         # A sub-SELECT sees no variable from outside it; rdflib's initBindings reach into it, and so does a
-        # VALUES block before it (rdflib evaluates the right side of a join with the left side's values),
-        # so rdflib gets the block after it: the same rows as the other engines
-        written = inject_values(sparql, bindings, at_end=isinstance(source, GraphSource))
+        # VALUES block before it (rdflib evaluates the right side of a join with the left side's values).
+        # When a parameter is used inside a sub-SELECT that does not project it, rdflib gets the block at
+        # the end of the group instead (the one case where this text and the other engines' differ).
+        hidden = isinstance(source, GraphSource) and any(_hidden_in_sub_select(code, name) for name in bindings)
+        written = inject_values(sparql, bindings, at_end=hidden)
         try:
             return source.query(written)
         except QueryError as err:

@@ -271,3 +271,27 @@ def test_cli_endpoint_that_never_answers_is_given_up_after_timeout():
         run = kg_cli("query", "ASK {}", "--endpoint", f"http://127.0.0.1:{silent.getsockname()[1]}/sparql", "--timeout", "1")
     assert run.returncode == 6 and run.stderr.strip().endswith("did not answer within 1 s")
     assert time.monotonic() - started < 30
+
+
+def test_names_that_end_in_keywords_are_names(sources, canned):
+    # "ex:derived-from" is no FROM clause (it made the store answer from no graph at all), and a prefix in
+    # another script does not hide an update
+    query = "PREFIX ex: <urn:x#> SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o OPTIONAL { ?s ex:derived-from ?x } }"
+    for name, source in sources.items():
+        every = int(source.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0][0])
+        assert int(source.query(query).rows[0][0]) == every > 0, name
+    with pytest.raises(QueryError, match="updates are refused: this is INSERT"):
+        EndpointSource(f"http://127.0.0.1:{canned.server_port}/").query("PREFIX 区: <urn:x#> INSERT DATA { 区:a 区:b 区:c }")
+    assert canned.requests == []
+
+
+def test_a_param_used_after_a_sub_select_is_bound_there_on_every_source(sources):
+    query = "SELECT ?s WHERE { { SELECT (COUNT(*) AS ?c) WHERE { ?x ?p ?o } } BIND(STR(?z) AS ?s) }"
+    zone = "https://w3id.org/zonekg/id/zone/甲经济开发区"
+    for name, source in sources.items():
+        assert run_own(source, query, {"z": "<zone/甲经济开发区>"}).rows == [(Literal(zone),)], name
+
+
+def test_an_ill_typed_literal_param_is_one_clear_error(sources):
+    with pytest.raises(QueryError, match="'abc' is not a valid <http://www.w3.org/2001/XMLSchema#integer>"):
+        run_own(sources["file"], "SELECT ?x WHERE { BIND(?v AS ?x) }", {"v": '"abc"^^xsd:integer'})
