@@ -339,27 +339,27 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- methods ---
 
-    def _target(self) -> urllib.parse.SplitResult | None:
-        """The request target; http.server reads raw bytes in it as Latin-1, they are UTF-8 (None if not)."""
+    def _target(self) -> tuple[str, dict[str, list[str]]] | None:
+        """The path and the parameters of the request target, or None (and a 400 sent) when it is not UTF-8:
+        http.server reads raw bytes in it as Latin-1, and percent-encoded ones must be UTF-8 too."""
         try:
-            return urllib.parse.urlsplit(self.path.encode("latin-1").decode("utf-8"))
+            parts = urllib.parse.urlsplit(self.path.encode("latin-1").decode("utf-8"))
+            return parts.path, _params(parts.query)
         except UnicodeError:
+            self.close_connection = True  # a POST's body is left unread
+            self._error(HTTPStatus.BAD_REQUEST, "the query string is not UTF-8 (percent-encoded bytes must be UTF-8)")
             return None
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         if not self._check():
             return
-        parts = self._target()
-        try:
-            params = _params(parts.query) if parts else None
-        except UnicodeDecodeError:
-            params = None
-        if parts is None or params is None:
-            self._error(HTTPStatus.BAD_REQUEST, "the query string is not UTF-8 (percent-encoded bytes must be UTF-8)")
+        target = self._target()
+        if target is None:
             return
-        if parts.path in ("/", "/index.html"):
+        path, params = target
+        if path in ("/", "/index.html"):
             self._page(params)
-        elif parts.path == "/sparql":
+        elif path == "/sparql":
             if "update" in params:
                 self._error(HTTPStatus.FORBIDDEN, "this endpoint is read-only: updates are refused")
             elif "query" not in params:
@@ -378,11 +378,11 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         if not self._check():
             return
-        parts = self._target()
-        if parts is None:
-            self._error(HTTPStatus.BAD_REQUEST, "the request target is not UTF-8")
+        target = self._target()
+        if target is None:
             return
-        if parts.path not in ("/sparql", "/"):
+        path, params = target
+        if path not in ("/sparql", "/"):
             self._error(HTTPStatus.NOT_FOUND, "not found: the endpoint is /sparql")
             return
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
@@ -404,11 +404,6 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.BAD_REQUEST, f"the body ended after {len(body)} of its {length} bytes")
             return
         ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        try:
-            params = _params(parts.query)
-        except UnicodeDecodeError:
-            self._error(HTTPStatus.BAD_REQUEST, "the query string is not UTF-8 (percent-encoded bytes must be UTF-8)")
-            return
         if ctype == "application/sparql-update":
             self._error(HTTPStatus.FORBIDDEN, "this endpoint is read-only: updates are refused")
             return
