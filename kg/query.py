@@ -52,7 +52,7 @@ __all__ = [
     "Bindings", "SavedQuery", "Param", "saved_queries", "saved_query", "bind_params", "saved_text", "run_saved",
     "run_own", "param_term", "is_absolute_iri",
     "sparql_term", "inject_values", "iri_value", "canonical_term", "prefix_line", "syntax_error",
-    "refuse_update", "refuse_deep", "names_dataset", "shift_position", "where_inserted",
+    "refuse_update", "refuse_deep", "check_local", "names_dataset", "shift_position", "where_inserted",
     "format_table", "format_csv", "format_json", "format_xml", "format_tsv",
 ]
 
@@ -453,6 +453,15 @@ def refuse_deep(sparql: str) -> None:
         raise QueryError(f"the query is nested more than {MAX_NESTING} levels deep (brackets and braces)")
 
 
+def check_local(sparql: str) -> None:
+    """The checks of a query that an engine of this process (rdflib, Oxigraph) is to run: no ``SERVICE``, no
+    update, no nesting that overflows a parser (:func:`refuse_remote`, :func:`refuse_update`,
+    :func:`refuse_deep`)."""
+    refuse_remote(sparql)
+    refuse_update(sparql)
+    refuse_deep(sparql)
+
+
 def names_dataset(sparql: str) -> bool:
     """Whether the query names its own graphs (``FROM`` or ``FROM NAMED``), which then replace the union
     of all graphs as the default graph.
@@ -467,9 +476,7 @@ def run_query(g: Graph, sparql: str, *, init_bindings: dict | None = None) -> Ta
     """Run a SELECT or ASK query on an rdflib graph; a syntax error names the line and column."""
     from pyparsing import ParseException
 
-    refuse_remote(sparql)
-    refuse_update(sparql)
-    refuse_deep(sparql)
+    check_local(sparql)
     try:
         result = g.query(sparql, initNs=PREFIXES, initBindings=init_bindings or None)
     except ParseException as err:

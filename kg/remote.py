@@ -69,13 +69,19 @@ def _open(opener, request: urllib.request.Request, what: str, timeout: float, *,
             raise QueryError(f"{what} rejected the query (HTTP 400): {line}") from None
         raise EndpointError(f"{what} answered HTTP {err.code}: {line}") from None
     except TimeoutError:
-        raise EndpointError(f"{what} did not answer within {timeout:g} s") from None
+        raise EndpointError(_silent(what, timeout, query)) from None
     except urllib.error.URLError as err:
         if isinstance(err.reason, TimeoutError):
-            raise EndpointError(f"{what} did not answer within {timeout:g} s") from None
+            raise EndpointError(_silent(what, timeout, query)) from None
         raise EndpointError(f"cannot reach {what}: {_reason(err)}") from None
     except (OSError, ValueError) as err:  # connection reset, bad URL
         raise EndpointError(f"cannot reach {what}: {_reason(err)}") from None
+
+
+def _silent(what: str, timeout: float, query: bool) -> str:
+    # a query endpoint given a graph store's PUT may say nothing at all
+    hint = "" if query else " (is it a Graph Store endpoint? Virtuoso's is /sparql-graph-crud-auth)"
+    return f"{what} did not answer within {timeout:g} s{hint}"
 
 
 def _check_url(url: str) -> str:
@@ -246,8 +252,6 @@ def push(g: Graph, endpoint: str, *, graph: str | None = None, user: str | None 
                     response.read()
                     status = response.status
             except EndpointError as err:
-                if "did not answer" in str(err):  # a query endpoint given a PUT may say nothing at all
-                    err = EndpointError(f"{err} (is it a Graph Store endpoint? Virtuoso's is /sparql-graph-crud-auth)")
                 if done or i:
                     raise EndpointError(f"{err} — after {len(done)} of {len(parts)} graphs were written; pushing "
                                         "again completes the push") from None

@@ -38,18 +38,16 @@ from .query import (
     Bindings,
     Source,
     Table,
+    check_local,
     inject_values,
     make_literal,
     names_dataset,
-    refuse_deep,
-    refuse_remote,
-    refuse_update,
     shift_position,
     syntax_error,
 )
 from .vocab import ZKG, ZKGR
 
-__all__ = ["StoreSource", "write_store", "open_for_writing", "split_by_document", "split_statements", "load_into_memory",
+__all__ = ["StoreSource", "write_store", "open_for_writing", "split_by_document", "split_statements", "load_graph_files",
            "bulk_load_quads", "SHARED_GRAPH", "new_graph_from_turtle"]
 
 #: The named graph for triples that belong to no document (pushed and stored like a document's).
@@ -233,9 +231,9 @@ def bulk_load_quads(store, quads: IO[bytes]) -> None:
     store.optimize()
 
 
-def load_into_memory(paths: Iterable[str | Path], folder: str | Path | None = None):
-    """An in-memory Oxigraph store holding graph files (format from the file ending); with ``folder``, an
-    on-disk store there instead."""
+def load_graph_files(paths: Iterable[str | Path], folder: str | Path | None = None):
+    """An Oxigraph store holding graph files (format from the file ending): in memory, or on disk at
+    ``folder``."""
     import pyoxigraph as ox
 
     from .rdf import RDF_FORMATS
@@ -304,8 +302,8 @@ class StoreSource(Source):
         paths = list(paths)
         name = ", ".join(str(p) for p in paths)
         if folder is None:
-            return cls(load_into_memory(paths), name=name)
-        store = load_into_memory(paths, folder)
+            return cls(load_graph_files(paths), name=name)
+        store = load_graph_files(paths, folder)
         store.optimize()
         del store  # closes it: the store is opened read-only from here on, by this process and others
         source = cls.open(folder)
@@ -357,9 +355,7 @@ class StoreSource(Source):
         """
         import pyoxigraph as ox
 
-        refuse_remote(sparql)
-        refuse_update(sparql)
-        refuse_deep(sparql)
+        check_local(sparql)
         kwargs: dict = {"prefixes": {p: str(ns) for p, ns in PREFIXES.items()}}
         if default_graphs:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
