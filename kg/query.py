@@ -153,36 +153,25 @@ def sparql_term(term: URIRef | Literal) -> str:
 
 # --- query text ---------------------------------------------------------------------------------
 
-_STRING = re.compile(r"'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"", re.S)
+def _group_end(code: str, start: int) -> int:
+    """The offset of the ``}`` that closes the ``{`` at ``start`` of ``code`` (see :func:`_code`); the end of
+    the text when it is not closed (the engine will say where)."""
+    depth = 0
+    for m in _BRACE.finditer(code, start):
+        depth += 1 if m.group() == "{" else -1
+        if depth == 0:
+            return m.start()
+    return len(code)
 
 
 def _where_group(sparql: str) -> tuple[int, int]:
     """Offsets just after the ``{`` that opens the query's WHERE group and of the ``}`` that closes it
-    (skipping comments, strings and IRIs)."""
-    i, n, depth, start = 0, len(sparql), 0, -1
-    while i < n:
-        ch = sparql[i]
-        if ch == "#":
-            end = sparql.find("\n", i)
-            i = n if end < 0 else end
-        elif ch in "'\"":
-            m = _STRING.match(sparql, i)
-            i = m.end() if m else i + 1
-        elif ch == "<":
-            m = _IRI.match(sparql, i + 1)
-            i = m.end() + 1 if m and m.end() < n and sparql[m.end()] == ">" else i + 1
-        else:
-            if ch == "{":
-                depth += 1
-                start = i + 1 if start < 0 else start
-            elif ch == "}" and start >= 0:
-                depth -= 1
-                if depth == 0:
-                    return start, i
-            i += 1
+    (braces in comments, strings and IRIs do not count)."""
+    code = _code(sparql)
+    start = code.find("{")
     if start < 0:
         raise QueryError("cannot bind parameters: the query has no WHERE { … } group")
-    return start, n  # unbalanced: the engine will say where
+    return start + 1, _group_end(code, start)
 
 
 #: Up to this many combinations, several bound variables share one ``VALUES`` block.
@@ -388,6 +377,7 @@ def _code(sparql: str) -> str:
 
 
 _BRACKET = re.compile(r"[(){}\[\]]")
+_BRACE = re.compile(r"[{}]")
 
 
 def refuse_remote(sparql: str) -> None:
@@ -733,15 +723,7 @@ def _hidden_in_sub_select(code: str, name: str) -> bool:
         start = code.find("{", m.end())
         if start < 0:
             continue
-        depth, end = 0, len(code)
-        for j in range(start, len(code)):
-            if code[j] == "{":
-                depth += 1
-            elif code[j] == "}":
-                depth -= 1
-                if depth == 0:
-                    end = j
-                    break
+        end = _group_end(code, start)
         head = code[m.end():start]
         if var.search(code, start, end) and not var.search(head) and "*" not in head:
             return True
