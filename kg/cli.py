@@ -227,6 +227,94 @@ def _interruptible(work):
     return outcome["value"]
 
 
+def _in_own_process(work):
+    """``work()`` in a forked child process, its answer sent back pickled.
+
+    Oxigraph 0.5.13 can abort the process it runs in (its sort panics on ``ORDER BY`` over numbers and text
+    together), printing a Rust backtrace: in a child, that ends only the child, and kg says what happened in
+    one line. Ctrl-C and SIGTERM end the child at once, mid-sort. Where there is no ``fork``, ``work()``
+    runs here.
+    """
+    import os
+    import pickle
+    import tempfile
+
+    if not hasattr(os, "fork"):
+        return _interruptible(work)
+    from .errors import QueryError
+
+    errors = tempfile.TemporaryFile()  # the child's stderr: a panic's message and backtrace land here
+    readable, writable = os.pipe()
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into the parent's code
+        try:
+            import threading
+
+            from .query_pool import exit_when_orphaned
+
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            threading.Thread(target=exit_when_orphaned, args=(parent,), daemon=True).start()  # kg killed: stop too
+            os.close(readable)
+            os.dup2(errors.fileno(), 2)
+            try:
+                answer = pickle.dumps(("value", work(), None))
+            except BaseException as err:  # noqa: BLE001 - raised again in the parent, with this traceback for --debug
+                try:
+                    answer = pickle.dumps(("error", err, traceback.format_exc()))
+                except Exception:  # noqa: BLE001 - an error that does not pickle: its text
+                    answer = pickle.dumps(("error", RuntimeError(f"{type(err).__name__}: {err}"), traceback.format_exc()))
+            with open(writable, "wb") as pipe:
+                pipe.write(answer)
+        finally:
+            os._exit(0)
+    os.close(writable)
+    try:
+        with open(readable, "rb") as pipe:
+            answer = pipe.read()
+        _, status = os.waitpid(pid, 0)
+    except BaseException:  # Ctrl-C, SIGTERM: end the child, then go on stopping
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise
+    with errors:
+        errors.seek(0)
+        said = errors.read().decode("utf-8", "replace")
+    if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGINT:
+        raise KeyboardInterrupt
+    if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL:
+        raise QueryError("the query's process was killed (signal 9), as the system does when memory runs out")
+    if os.WIFSIGNALED(status) or not answer:
+        how = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exit code {os.WEXITSTATUS(status)}"
+        raise QueryError(_engine_failure(said, how))
+    if said:
+        sys.stderr.write(said)
+    kind, value, where = pickle.loads(answer)
+    if kind == "error":
+        value.add_note(f"raised in the query's own process:\n{where}")
+        raise value
+    return value
+
+
+def _engine_failure(stderr: str, how: str) -> str:
+    r"""One line for a query engine that ended its process: Rust's panic message, and what to do about it.
+
+    >>> print(_engine_failure("thread '<unnamed>' panicked at smallsort.rs:854:5:\nuser-provided comparison "
+    ...                       "function does not correctly implement a total order\nstack backtrace: …",
+    ...                       "signal 6"))  # doctest: +ELLIPSIS
+    the store's engine (Oxigraph) failed on this query and stopped (signal 6): "user-provided ... total order"; ... STR(?x), not ?x
+    """
+    lines = stderr.splitlines()
+    said = next((lines[i + 1].strip() for i, line in enumerate(lines[:-1]) if " panicked at " in line), "")
+    message = f"the store's engine (Oxigraph) failed on this query and stopped ({how})"
+    if said:
+        message += f': "{said[:200]}"'
+    if "total order" in said:
+        message += "; it cannot sort values of mixed kinds (numbers and text) together: sort by STR(?x), not ?x"
+    return message
+
+
 def cmd_query(args: argparse.Namespace) -> int:
     from .errors import QueryError
     from .query import format_csv, format_json, format_table, format_tsv, run_own, run_saved
@@ -237,26 +325,26 @@ def cmd_query(args: argparse.Namespace) -> int:
         raise QueryError("say where to query: --data GRAPH …, --store DIR or --endpoint URL")
     if args.saved and (args.sparql or args.file):
         raise QueryError("give either --saved NAME or a query, not both")
-    source = _query_source(args)
-    try:
-        if args.saved:
-            table = _interruptible(lambda: run_saved(source, args.saved, _params(args.param)))
-        else:
-            sparql, params = _read_query(args), _params(args.param)
-            table = _interruptible(lambda: run_own(source, sparql, params))
-    finally:
-        source.close()
-    if args.format == "csv":
-        sys.stdout.write(format_csv(table))
-    elif args.format == "tsv":
-        sys.stdout.write(format_tsv(table))
-    elif args.format == "json":
-        print(format_json(table))
-    else:
-        print(format_table(table))
+    sparql = None if args.saved else _read_query(args)
+    params = _params(args.param)
+    formats = {"csv": format_csv, "tsv": format_tsv, "json": lambda t: format_json(t) + "\n",
+               "table": lambda t: format_table(t) + "\n"}
+
+    def answer() -> tuple[str, int, list[str]]:
+        """The answer as it is printed (text, from a child process, goes back faster than rdflib terms)."""
+        source = _query_source(args)
+        try:
+            table = run_saved(source, args.saved, params) if args.saved else run_own(source, sparql, params)
+        finally:
+            source.close()
+        return formats[args.format](table), len(table.rows), table.notes
+
+    text, rows, notes = _in_own_process(answer) if args.store else _interruptible(answer)
+    sys.stdout.write(text)
+    if args.format == "table":
         sys.stdout.flush()
-        print(f"({len(table.rows)} row{'s' if len(table.rows) != 1 else ''})", file=sys.stderr)
-    for note in table.notes:
+        print(f"({rows} row{'s' if rows != 1 else ''})", file=sys.stderr)
+    for note in notes:
         print(f"kg: note: {note}", file=sys.stderr)
     return 0
 

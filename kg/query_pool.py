@@ -66,7 +66,7 @@ def _own_memory(pid: int) -> int | None:
     return (int(fields[1]) - int(fields[2])) * os.sysconf("SC_PAGE_SIZE")
 
 
-def _orphaned(parent: int) -> None:
+def exit_when_orphaned(parent: int) -> None:
     """End this process as soon as its parent is gone (killed, or out of memory), even mid-query."""
     while os.getppid() == parent:
         time.sleep(0.5)
@@ -87,7 +87,7 @@ def _work(conn, path: str, parent: int, max_answer_chars: int) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the server ends us
     # Oxigraph lets go of the interpreter while it evaluates, so this thread runs during a query too
-    threading.Thread(target=_orphaned, args=(parent,), name="kg-orphan-watch", daemon=True).start()
+    threading.Thread(target=exit_when_orphaned, args=(parent,), name="kg-orphan-watch", daemon=True).start()
 
     try:
         source = StoreSource.open(path)

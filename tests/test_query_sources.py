@@ -229,7 +229,7 @@ def test_a_name_in_traditional_characters_finds_the_entity(fixture_file):
 
 def test_ctrl_c_stops_a_query_that_oxigraph_is_still_sorting(store):
     # a sort of 100 million rows: Oxigraph does not come back to Python before it is done
-    query = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } ORDER BY ?a"
+    query = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?sortedByInterrupt } ORDER BY ?a"
     proc = subprocess.Popen([sys.executable, "-m", "kg", "query", query, "--store", str(store.path)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as from a terminal
@@ -241,6 +241,47 @@ def test_ctrl_c_stops_a_query_that_oxigraph_is_still_sorting(store):
     finally:
         proc.kill()
     assert proc.stderr.read() == "kg: interrupted; earlier outputs are left as they were\n"
+    assert not _still_running("sortedByInterrupt"), "the process that ran the query was left running"
+
+
+def _still_running(word: str) -> list[str]:
+    """The processes whose command line holds ``word``, after a second to end."""
+    time.sleep(1)
+    return subprocess.run(["pgrep", "-f", word], capture_output=True, text=True).stdout.split()
+
+
+def test_a_killed_kg_query_leaves_no_query_running(store):
+    query = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?sortedByKilled } ORDER BY ?a"
+    proc = subprocess.Popen([sys.executable, "-m", "kg", "query", query, "--store", str(store.path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(3)
+    assert proc.poll() is None and len(_still_running("sortedByKilled")) == 2  # kg, and the process it runs the query in
+    proc.kill()  # SIGKILL: kg cannot end that process itself
+    proc.wait()
+    assert not _still_running("sortedByKilled")
+
+
+# Twenty-one values where Oxigraph 0.5.13's sort finds its comparison inconsistent: a Rust panic, which aborts
+# the process (a plain string that begins with digits, and texts and numbers that begin with the same ones).
+MIXED_TTL = """@prefix xsd: <http://www.w3.org/2001/XMLSchema#> . @prefix ex: <http://example.org/> .
+ex:a0 ex:v "name0" . ex:a1 ex:v "文本1"@zh . ex:a2 ex:v 102 . ex:a3 ex:v "00b79584" . ex:a4 ex:v 104.0 .
+ex:a5 ex:v "文本5"@zh . ex:a6 ex:v "文本6"@zh . ex:a7 ex:v "85家"@zh . ex:a8 ex:v "文本8"@zh . ex:a9 ex:v 109 .
+ex:a10 ex:v "文本10"@zh . ex:a11 ex:v 1743 . ex:a12 ex:v 112 . ex:a13 ex:v 876 . ex:a14 ex:v "文本14"@zh .
+ex:a15 ex:v 115 . ex:a16 ex:v 116.0 . ex:a17 ex:v "文本17"@zh . ex:a18 ex:v "文本18"@zh . ex:a19 ex:v "8665户"@zh .
+ex:a20 ex:v 120.0 ."""
+
+
+def test_a_panic_of_the_engine_is_one_line_and_the_workaround(tmp_path):
+    write_store(Graph().parse(data=MIXED_TTL, format="turtle"), tmp_path / "store")
+    run = kg_cli("query", "SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o", "--store", tmp_path / "store")
+    # When a release of Oxigraph sorts these, this fails: the README's note on the fault can then go.
+    assert run.returncode == 4, run.stderr
+    assert run.stderr.startswith("kg: error: the store's engine (Oxigraph) failed on this query and stopped (signal 6): "
+                                 '"user-provided comparison function does not correctly implement a total order"')
+    assert run.stderr.endswith("sort by STR(?x), not ?x\n") and run.stderr.count("\n") == 1 and not run.stdout
+    run = kg_cli("query", "SELECT ?o WHERE { ?s ?p ?o } ORDER BY STR(?o)", "--store", tmp_path / "store", "--format", "csv")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[1:4] == ["00b79584", "102", "104"]
 
 
 def test_a_param_may_be_a_literal_with_a_language_or_a_relative_iri(sources):
