@@ -22,6 +22,7 @@ import logging
 import multiprocessing
 import os
 import queue
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -81,8 +82,6 @@ def _answer_chars(answer) -> int:
 
 def _work(conn, path: str, parent: int, max_answer_chars: int) -> None:
     """A worker: open the store, then answer requests until the pipe closes."""
-    import signal
-
     from .store import StoreSource
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the server ends us
@@ -222,7 +221,10 @@ class QueryPool:
             worker.process.join(1)
             code = worker.process.exitcode
             how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-            raise KgError(f"the query engine stopped on this query ({how}); a new one has started") from None
+            hint = ""
+            if code == -signal.SIGABRT:  # a Rust panic; the one known to happen is Oxigraph's sort
+                hint = "; if the query sorts numbers and texts together (ORDER BY ?x), sort by STR(?x) instead"
+            raise KgError(f"the query engine stopped on this query ({how}); a new one has started{hint}") from None
 
     def _start(self) -> _Worker:
         parent, child = self._context.Pipe()

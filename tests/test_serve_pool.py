@@ -150,6 +150,20 @@ def test_a_query_process_that_dies_is_replaced(store):
         assert get(srv, "ASK { ?s ?p ?o }", "application/sparql-results+json")[0] == 200
 
 
+def test_an_engine_panic_is_a_500_that_says_how_to_sort(tmp_path):
+    from tests.test_query_sources import MIXED_TTL
+
+    write_store(Graph().parse(data=MIXED_TTL, format="turtle"), tmp_path / "mixed")
+    with serving(tmp_path / "mixed", timeout=60, workers=1) as srv:
+        before = srv.pool.processes()
+        status, _, body = get(srv, "SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o")
+        assert status == 500 and body.decode().startswith("the query engine stopped on this query (signal 6)")
+        assert body.decode().endswith("sort by STR(?x) instead\n")
+        _new_process(srv, before)
+        status, _, body = get(srv, "SELECT ?o WHERE { ?s ?p ?o } ORDER BY STR(?o)", "text/csv")
+        assert status == 200 and body.count(b"\r\n") == 22
+
+
 def test_a_query_process_killed_while_idle_costs_no_query(store):
     with serving(store, timeout=60, workers=1) as srv:
         before = srv.pool.processes()
