@@ -670,9 +670,26 @@ def run() -> None:
     global _LEFT_TO_EXIT
     _LEFT_TO_EXIT = []
     code = main()
-    sys.stdout.flush()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        pass
+    except OSError as err:
+        from .errors import OutputError
+
+        print(f"kg: error: cannot write the output ({err.strerror})", file=sys.stderr)
+        code = code or OutputError.exit_code
     sys.stderr.flush()
     os._exit(code)
+
+
+def _output_failed(err: BaseException) -> bool:
+    """Whether ``err`` is a write to standard output that failed: a full disk or a device error, with no file
+    named (kg's own files are written through :mod:`kg.files`, which names them)."""
+    import errno
+
+    return (isinstance(err, OSError) and err.filename is None
+            and err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -688,7 +705,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "eval" and not args.graph and not args.inputs:
         parser.error("eval needs INPUT files or --graph GRAPH")
-    from .errors import EXIT_INTERRUPTED, EXIT_TERMINATED, QueryError
+    from .errors import EXIT_INTERRUPTED, EXIT_TERMINATED, OutputError, QueryError
 
     try:
         previous = signal.signal(signal.SIGTERM, _terminate)
@@ -720,6 +737,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # a bug: one line, and the traceback with --debug
         if args.debug:
             traceback.print_exc()
+        if _output_failed(err):  # standard output on a full disk: kg's own files say which file
+            print(f"kg: error: cannot write the output ({err.strerror})", file=sys.stderr)
+            return OutputError.exit_code
         first = str(err).strip().splitlines()[0][:300] if str(err).strip() else ""
         print(f"kg: internal error: {type(err).__name__}: {first} (run with --debug for the traceback)",
               file=sys.stderr)

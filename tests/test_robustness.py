@@ -558,3 +558,17 @@ def test_outputs_get_the_usual_permissions_and_stale_temporaries_go(tmp_path):
     (tmp_path / "graph.ttl").chmod(0o640)
     write_atomic(tmp_path / "graph.ttl", "安远")
     assert (tmp_path / "graph.ttl").stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("args", [["query", "--list"], ["query", "ASK {}", "--data", "GRAPH", "--format", "csv"],
+                                  ["validate", "GRAPH"]])
+def test_standard_output_on_a_full_disk_is_an_output_error(tmp_path, args):
+    graph = tmp_path / "g.ttl"
+    graph.write_text('<https://w3id.org/zonekg/id/zone/甲区> a <https://w3id.org/zonekg/ontology#DevelopmentZone> .\n',
+                     encoding="utf-8")
+    with open("/dev/full", "w") as full:
+        run = subprocess.run([sys.executable, "-m", "kg", *[str(graph) if a == "GRAPH" else a for a in args]],
+                             stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert run.returncode == 5, run.stderr
+    assert run.stderr == "kg: error: cannot write the output (No space left on device)\n"
