@@ -206,8 +206,8 @@ def _list_saved() -> int:
 
 def _interruptible(work):
     """``work()``, run in a thread so that Ctrl-C stops the waiting at once: Oxigraph does not come back to
-    Python while it sorts or groups, and Python acts on a signal only when it does (``kg query --store``
-    went on for as long as the query took)."""
+    Python while it loads a file, and Python acts on a signal only when it does (``kg serve --data`` went on
+    loading for as long as the load took)."""
     import threading
 
     outcome: dict = {}
@@ -227,92 +227,33 @@ def _interruptible(work):
     return outcome["value"]
 
 
-def _in_own_process(work):
-    """``work()`` in a forked child process, its answer sent back pickled.
+def _engine_failure(died) -> KgError:
+    r"""What to tell of a store query whose process ended without answering (:class:`~kg.errors.WorkerDied`):
+    Oxigraph's panic, in one line and what to do about it, or how the process ended.
 
-    Oxigraph 0.5.13 can abort the process it runs in (its sort panics on ``ORDER BY`` over numbers and text
-    together), printing a Rust backtrace: in a child, that ends only the child, and kg says what happened in
-    one line. Ctrl-C and SIGTERM end the child at once, mid-sort. Where there is no ``fork``, ``work()``
-    runs here.
+    >>> from kg.errors import WorkerDied
+    >>> print(_engine_failure(WorkerDied("…", signal=6, stderr="thread '<unnamed>' panicked at smallsort.rs:854:5:\n"
+    ...       "user-provided comparison function does not correctly implement a total order\nstack backtrace: …")))
+    ... # doctest: +ELLIPSIS
+    the store's engine (Oxigraph) failed on this query and stopped: "user-provided ... total order"; ... STR(?x), not ?x
     """
-    import os
-    import pickle
-    import tempfile
+    from .errors import KgError, QueryError
 
-    if not hasattr(os, "fork"):
-        return _interruptible(work)
-    from .errors import QueryError
+    if died.signal == signal.SIGKILL:
+        return KgError("the query's process was killed (SIGKILL), as the system does when memory runs out")
+    if died.signal != signal.SIGABRT:
+        from .processes import how_it_ended
 
-    errors = tempfile.TemporaryFile()  # the child's stderr: a panic's message and backtrace land here
-    readable, writable = os.pipe()
-    parent = os.getpid()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns into the parent's code
-        try:
-            import threading
-
-            from .query_pool import exit_when_orphaned
-
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            threading.Thread(target=exit_when_orphaned, args=(parent,), daemon=True).start()  # kg killed: stop too
-            os.close(readable)
-            os.dup2(errors.fileno(), 2)
-            try:
-                answer = pickle.dumps(("value", work(), None))
-            except BaseException as err:  # noqa: BLE001 - raised again in the parent, with this traceback for --debug
-                try:
-                    answer = pickle.dumps(("error", err, traceback.format_exc()))
-                except Exception:  # noqa: BLE001 - an error that does not pickle: its text
-                    answer = pickle.dumps(("error", RuntimeError(f"{type(err).__name__}: {err}"), traceback.format_exc()))
-            with open(writable, "wb") as pipe:
-                pipe.write(answer)
-        finally:
-            os._exit(0)
-    os.close(writable)
-    try:
-        with open(readable, "rb") as pipe:
-            answer = pipe.read()
-        _, status = os.waitpid(pid, 0)
-    except BaseException:  # Ctrl-C, SIGTERM: end the child, then go on stopping
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        raise
-    with errors:
-        errors.seek(0)
-        said = errors.read().decode("utf-8", "replace")
-    if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGINT:
-        raise KeyboardInterrupt
-    if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL:
-        raise QueryError("the query's process was killed (signal 9), as the system does when memory runs out")
-    if os.WIFSIGNALED(status) or not answer:
-        how = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exit code {os.WEXITSTATUS(status)}"
-        raise QueryError(_engine_failure(said, how))
-    if said:
-        sys.stderr.write(said)
-    kind, value, where = pickle.loads(answer)
-    if kind == "error":
-        value.add_note(f"raised in the query's own process:\n{where}")
-        raise value
-    return value
-
-
-def _engine_failure(stderr: str, how: str) -> str:
-    r"""One line for a query engine that ended its process: Rust's panic message, and what to do about it.
-
-    >>> print(_engine_failure("thread '<unnamed>' panicked at smallsort.rs:854:5:\nuser-provided comparison "
-    ...                       "function does not correctly implement a total order\nstack backtrace: …",
-    ...                       "signal 6"))  # doctest: +ELLIPSIS
-    the store's engine (Oxigraph) failed on this query and stopped (signal 6): "user-provided ... total order"; ... STR(?x), not ?x
-    """
-    lines = stderr.splitlines()
+        how = f" ({how_it_ended(-died.signal)})" if died.signal else ""
+        return KgError(f"the query's process ended without answering{how}", detail=died.stderr.strip() or None)
+    lines = died.stderr.splitlines()
     said = next((lines[i + 1].strip() for i, line in enumerate(lines[:-1]) if " panicked at " in line), "")
-    message = f"the store's engine (Oxigraph) failed on this query and stopped ({how})"
+    message = "the store's engine (Oxigraph) failed on this query and stopped"
     if said:
         message += f': "{said[:200]}"'
     if "total order" in said:
         message += "; it cannot sort values of mixed kinds (numbers and text) together: sort by STR(?x), not ?x"
-    return message
+    return QueryError(message, detail=died.stderr.strip() or None)
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -339,7 +280,16 @@ def cmd_query(args: argparse.Namespace) -> int:
             source.close()
         return formats[args.format](table), len(table.rows), table.notes
 
-    text, rows, notes = _in_own_process(answer) if args.store else _interruptible(answer)
+    if args.store:  # in a process of its own: Oxigraph can abort the process it runs in
+        from .errors import WorkerDied
+        from .processes import run_forked
+
+        try:
+            text, rows, notes = run_forked(answer)
+        except WorkerDied as died:
+            raise _engine_failure(died) from None
+    else:
+        text, rows, notes = answer()
     sys.stdout.write(text)
     if args.format == "table":
         sys.stdout.flush()

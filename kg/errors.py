@@ -138,6 +138,13 @@ class FormatError(KgError):
 
 
 class WorkerDied(KgError):
-    """A worker process of ``kg build --workers`` ended without answering (killed, out of memory)."""
+    """A worker process ended without answering (killed, out of memory, an engine that aborted): one of ``kg
+    build --workers``, or the process a store query runs in (``signal``: what ended it; ``stderr``: what it
+    wrote there)."""
 
     exit_code = 1
+
+    def __init__(self, message: str, *, signal: int | None = None, stderr: str = "", detail: str | None = None) -> None:
+        super().__init__(message, detail=detail)
+        self.signal = signal
+        self.stderr = stderr

@@ -34,6 +34,7 @@ from .errors import InputError, KgError
 from .ingest import PART_CHARS, Skipped, open_article
 from .model import Document
 from .pipeline import process
+from .processes import how_it_ended
 
 __all__ = ["FileResult", "extract_file", "slim", "document_nquads", "Engine", "LocalEngine", "DaskEngine", "make_engine",
            "default_workers", "aside", "ENGINES"]
@@ -289,7 +290,7 @@ class _Workers:
         def died(conn: Any) -> errors.WorkerDied:
             worker = worker_of[conn]
             worker.join(1)
-            return errors.WorkerDied(f"a worker process stopped without answering ({_how_it_ended(worker)})")
+            return errors.WorkerDied(f"a worker process stopped without answering ({how_it_ended(worker.exitcode)})")
 
         def send(conn: Any) -> None:
             chunk = next(chunks, None)
@@ -347,18 +348,6 @@ class _Workers:
         self._workers = []
 
 
-def _how_it_ended(worker: Any) -> str:
-    code = worker.exitcode
-    if code is None:
-        return "still running"
-    if code < 0:
-        import signal
-
-        try:
-            return f"killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
-    return f"exit code {code}"
 
 
 def _serve(conn: Any, parent_ends: list) -> None:

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from . import errors
 from .errors import KgError, QueryError, QueryStopped
+from .processes import exit_when_orphaned
 
 __all__ = ["QueryPool", "default_memory_limit"]
 
@@ -65,13 +66,6 @@ def _own_memory(pid: int) -> int | None:
     except OSError:
         return None
     return (int(fields[1]) - int(fields[2])) * os.sysconf("SC_PAGE_SIZE")
-
-
-def exit_when_orphaned(parent: int) -> None:
-    """End this process as soon as its parent is gone (killed, or out of memory), even mid-query."""
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(1)
 
 
 def _answer_chars(answer) -> int:

@@ -1,0 +1,94 @@
+"""Work in a process of its own (:mod:`kg.processes`): values and errors come back, a process that aborts
+is reported with what it wrote, and ``kg query --store`` keeps what a shell asked of its signals."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from kg.errors import QueryError, WorkerDied
+from kg.processes import run_forked
+from kg.store import write_store
+from tests.test_query import FIXTURE_TTL
+
+
+class TwoArguments(Exception):
+    def __init__(self, first, second):  # pickles, but does not unpickle: Exception.__reduce__ gives one argument
+        super().__init__(f"{first} and {second}")
+
+
+def test_the_value_and_the_error_come_back():
+    assert run_forked(lambda: {"行": ["甲区", 3]}) == {"行": ["甲区", 3]}
+    with pytest.raises(QueryError) as raised:
+        run_forked(lambda: (_ for _ in ()).throw(QueryError("不是查询")))
+    assert str(raised.value) == "不是查询" and "raised in the process of its own" in raised.value.__notes__[0]
+
+
+def test_an_error_that_does_not_unpickle_comes_back_as_its_text():
+    def fail():
+        raise TwoArguments("甲", "乙")
+
+    with pytest.raises(RuntimeError) as raised:
+        run_forked(fail)
+    assert str(raised.value) == "TwoArguments: 甲 and 乙"
+
+
+def test_a_process_that_aborts_is_reported_with_what_it_wrote():
+    def panic():
+        os.write(2, b"thread '<unnamed>' panicked at sort.rs:1:1:\nthe comparison is not a total order\n")
+        os.abort()
+
+    with pytest.raises(WorkerDied, match=r"\(killed by SIGABRT\)$") as raised:
+        run_forked(panic)
+    assert raised.value.signal == signal.SIGABRT
+    assert raised.value.stderr.splitlines()[1] == "the comparison is not a total order"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    from rdflib import Graph
+
+    folder = tmp_path_factory.mktemp("store")
+    write_store(Graph().parse(data=FIXTURE_TTL, format="turtle"), folder)
+    return folder
+
+
+def _query_children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [int(p) for p in out]
+
+
+LONG = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } ORDER BY ?a"  # sorts for minutes
+
+
+def test_a_background_job_that_ignores_ctrl_c_still_ignores_it(store):
+    # a shell starts `kg query … &` with SIGINT ignored, so that Ctrl-C at the terminal leaves it running
+    proc = subprocess.Popen([sys.executable, "-m", "kg", "query", LONG, "--store", str(store)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        time.sleep(3)
+        os.killpg(proc.pid, signal.SIGINT)
+        time.sleep(1)
+        assert proc.poll() is None and _query_children(proc.pid), "Ctrl-C stopped a job that ignores it"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def test_a_query_process_ended_from_outside_is_one_line(store):
+    proc = subprocess.Popen([sys.executable, "-m", "kg", "query", LONG, "--store", str(store)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(3)
+        (child,) = _query_children(proc.pid)
+        os.kill(child, signal.SIGTERM)
+        assert proc.wait(timeout=30) == 1
+    finally:
+        proc.kill()
+    assert proc.stderr.read() == "kg: error: the query's process ended without answering (killed by SIGTERM)\n"
