@@ -237,7 +237,7 @@ def _engine_failure(died) -> KgError:
     ... # doctest: +ELLIPSIS
     the store's engine (Oxigraph) failed on this query and stopped: "user-provided ... total order"; ... STR(?x), not ?x
     """
-    from .errors import KgError, QueryError
+    from .errors import QueryError
 
     if died.signal == signal.SIGKILL:
         return KgError("the query's process was killed (SIGKILL), as the system does when memory runs out")

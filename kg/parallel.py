@@ -348,8 +348,6 @@ class _Workers:
         self._workers = []
 
 
-
-
 def _serve(conn: Any, parent_ends: list) -> None:
     """A worker: run each chunk of jobs it is sent, and send back the results (or the exception)."""
     _worker_init()

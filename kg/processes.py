@@ -12,6 +12,7 @@ ends itself when the parent is gone (:func:`exit_when_orphaned`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import signal
@@ -61,8 +62,9 @@ def run_forked(work: Callable[[], T]) -> T:
         reaped = True
     except BaseException:  # Ctrl-C, SIGTERM: end the child, then go on stopping
         if not reaped:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
+            with contextlib.suppress(ChildProcessError, ProcessLookupError):  # reaped a moment ago
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
         raise
     with stderr:
         stderr.seek(0)
