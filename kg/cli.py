@@ -256,6 +256,10 @@ def _engine_failure(died) -> KgError:
     return QueryError(message, detail=died.stderr.strip() or None)
 
 
+#: the format of ``kg query -o FILE`` when ``--format`` does not say
+_FORMAT_OF_SUFFIX = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".srj": "json"}
+
+
 def cmd_query(args: argparse.Namespace) -> int:
     from .errors import QueryError
     from .query import format_csv, format_json, format_table, format_tsv, run_own, run_saved
@@ -270,6 +274,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     params = _params(args.param)
     formats = {"csv": format_csv, "tsv": format_tsv, "json": lambda t: format_json(t) + "\n",
                "table": lambda t: format_table(t) + "\n"}
+    form = args.format or (_FORMAT_OF_SUFFIX.get(Path(args.output).suffix.lower(), "table") if args.output else "table")
 
     def answer() -> tuple[str, int, list[str]]:
         """The answer as it is printed (text, from a child process, goes back faster than rdflib terms)."""
@@ -278,7 +283,7 @@ def cmd_query(args: argparse.Namespace) -> int:
             table = run_saved(source, args.saved, params) if args.saved else run_own(source, sparql, params)
         finally:
             source.close()
-        return formats[args.format](table), len(table.rows), table.notes
+        return formats[form](table), len(table.rows), table.notes
 
     if args.store:  # in a process of its own: Oxigraph can abort the process it runs in
         from .errors import WorkerDied
@@ -290,10 +295,17 @@ def cmd_query(args: argparse.Namespace) -> int:
             raise _engine_failure(died) from None
     else:
         text, rows, notes = answer()
-    sys.stdout.write(text)
-    if args.format == "table":
-        sys.stdout.flush()
-        print(f"({rows} row{'s' if rows != 1 else ''})", file=sys.stderr)
+    counted = f"{rows} row{'s' if rows != 1 else ''}"
+    if args.output:
+        from .files import write_atomic
+
+        write_atomic(args.output, text)
+        print(f"wrote {args.output} ({counted}, {form})")
+    else:
+        sys.stdout.write(text)
+        if form == "table":
+            sys.stdout.flush()
+            print(f"({counted})", file=sys.stderr)
     for note in notes:
         print(f"kg: note: {note}", file=sys.stderr)
     return 0
@@ -516,8 +528,12 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--password", help="password for the endpoint (default: $KG_ENDPOINT_PASSWORD)")
     p.add_argument("--timeout", type=_positive_seconds, default=60.0, metavar="SECONDS",
                    help="time to wait for the endpoint's answer (default: 60)")
-    p.add_argument("--format", choices=("table", "csv", "tsv", "json"), default="table",
-                   help="output format (json = SPARQL 1.1 results JSON)")
+    p.add_argument("--format", choices=("table", "csv", "tsv", "json"),
+                   help="output format: table (the default), or csv, tsv, json (SPARQL 1.1 results formats); "
+                        "with -o, the file's extension unless this says")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="write the answer to FILE (.csv, .tsv, .json or a table) instead of printing it; FILE is "
+                        "replaced only once the whole answer is there, so a query that fails leaves it as it was")
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("serve", help="answer SPARQL over HTTP (read-only endpoint and a query page)",

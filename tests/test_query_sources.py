@@ -5,6 +5,7 @@ columns counted in the user's text, ``--param`` on a query of one's own, cut ans
 from __future__ import annotations
 
 import http.server
+import json
 import signal
 import subprocess
 import sys
@@ -338,3 +339,19 @@ def test_a_param_used_after_a_sub_select_is_bound_there_on_every_source(sources)
 def test_an_ill_typed_literal_param_is_one_clear_error(sources):
     with pytest.raises(QueryError, match="'abc' is not a valid <http://www.w3.org/2001/XMLSchema#integer>"):
         run_own(sources["file"], "SELECT ?x WHERE { BIND(?v AS ?x) }", {"v": '"abc"^^xsd:integer'})
+
+
+def test_cli_output_file_takes_its_format_from_the_extension_and_survives_a_failed_query(fixture_file, tmp_path):
+    query = "SELECT ?name ?e WHERE { ?e a zkg:Policy ; rdfs:label ?name } ORDER BY ?name"
+    printed = subprocess.run([sys.executable, "-m", "kg", "query", query, "--data", str(fixture_file), "--format", "csv"],
+                             capture_output=True, timeout=300).stdout
+    out = tmp_path / "answers.csv"
+    run = kg_cli("query", query, "--data", fixture_file, "-o", out)
+    assert run.returncode == 0 and run.stdout == f"wrote {out} (2 rows, csv)\n" and not run.stderr
+    assert out.read_bytes() == printed and printed.startswith("name,e\r\n人才新政,".encode())
+    run = kg_cli("query", "SELECT ?e WHERE { ?e a }", "--data", fixture_file, "-o", out)  # a syntax error
+    assert run.returncode == 4 and out.read_bytes() == printed and list(tmp_path.iterdir()) == [out]
+    run = kg_cli("query", query, "--data", fixture_file, "-o", out, "--format", "json")  # --format says
+    assert json.loads(out.read_text(encoding="utf-8"))["head"]["vars"] == ["name", "e"]
+    kg_cli("query", query, "--data", fixture_file, "-o", tmp_path / "answers.txt")
+    assert (tmp_path / "answers.txt").read_text(encoding="utf-8").splitlines()[0].split() == ["name", "e"]
