@@ -17,11 +17,6 @@ from kg.store import write_store
 from tests.test_query import FIXTURE_TTL
 
 
-class TwoArguments(Exception):
-    def __init__(self, first, second):  # pickles, but does not unpickle: Exception.__reduce__ gives one argument
-        super().__init__(f"{first} and {second}")
-
-
 def test_the_value_and_the_error_come_back():
     assert run_forked(lambda: {"行": ["甲区", 3]}) == {"行": ["甲区", 3]}
     with pytest.raises(QueryError) as raised:
@@ -29,7 +24,16 @@ def test_the_value_and_the_error_come_back():
     assert str(raised.value) == "不是查询" and "raised in the process of its own" in raised.value.__notes__[0]
 
 
-def test_an_error_that_does_not_unpickle_comes_back_as_its_text():
+def test_an_error_that_does_not_unpickle_comes_back_as_its_text(monkeypatch):
+    # made here, not at import: once dask.distributed is loaded (other tests), tblib rebuilds the exception
+    # classes that exist then without calling __init__, and they unpickle after all
+    class TwoArguments(Exception):
+        def __init__(self, first, second):  # pickles, but does not unpickle: __reduce__ gives one argument
+            super().__init__(f"{first} and {second}")
+
+    TwoArguments.__qualname__ = "TwoArguments"  # found by pickle as tests.test_processes.TwoArguments
+    monkeypatch.setitem(globals(), "TwoArguments", TwoArguments)
+
     def fail():
         raise TwoArguments("甲", "乙")
 
