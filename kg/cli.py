@@ -272,6 +272,8 @@ def cmd_query(args: argparse.Namespace) -> int:
         raise QueryError("give either --saved NAME or a query, not both")
     sparql = None if args.saved else _read_query(args)
     params = _params(args.param)
+    if args.output == "-":  # as in most tools: standard output
+        args.output = None
     formats = {"csv": format_csv, "tsv": format_tsv, "json": lambda t: format_json(t) + "\n",
                "table": lambda t: format_table(t) + "\n"}
     form = args.format or (_FORMAT_OF_SUFFIX.get(Path(args.output).suffix.lower(), "table") if args.output else "table")
@@ -532,7 +534,7 @@ def make_parser() -> argparse.ArgumentParser:
                    help="output format: table (the default), or csv, tsv, json (SPARQL 1.1 results formats); "
                         "with -o, the file's extension unless this says")
     p.add_argument("-o", "--output", metavar="FILE",
-                   help="write the answer to FILE (.csv, .tsv, .json or a table) instead of printing it; FILE is "
+                   help="write the answer to FILE (.csv, .tsv, .json or a table; - is standard output); FILE is "
                         "replaced only once the whole answer is there, so a query that fails leaves it as it was")
     p.set_defaults(func=cmd_query)
 

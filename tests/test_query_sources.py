@@ -355,3 +355,6 @@ def test_cli_output_file_takes_its_format_from_the_extension_and_survives_a_fail
     assert json.loads(out.read_text(encoding="utf-8"))["head"]["vars"] == ["name", "e"]
     kg_cli("query", query, "--data", fixture_file, "-o", tmp_path / "answers.txt")
     assert (tmp_path / "answers.txt").read_text(encoding="utf-8").splitlines()[0].split() == ["name", "e"]
+    run = subprocess.run([sys.executable, "-m", "kg", "query", query, "--data", str(fixture_file), "-o", "-", "--format",
+                          "csv"], capture_output=True, timeout=300, cwd=tmp_path)
+    assert run.stdout == printed and not (tmp_path / "-").exists()  # "-": standard output
