@@ -30,7 +30,7 @@ from pathlib import Path
 
 from . import errors
 from .errors import KgError, QueryError, QueryStopped
-from .processes import exit_when_orphaned
+from .processes import exit_when_orphaned, how_it_ended
 
 __all__ = ["QueryPool", "default_memory_limit"]
 
@@ -214,7 +214,7 @@ class QueryPool:
                 raise KgError("the server is stopping") from None
             worker.process.join(1)
             code = worker.process.exitcode
-            how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            how = how_it_ended(code)
             hint = ""
             if code == -signal.SIGABRT:  # a Rust panic; the one known to happen is Oxigraph's sort
                 hint = "; if the query sorts numbers and texts together (ORDER BY ?x), sort by STR(?x) instead"
