@@ -51,7 +51,7 @@ EXIT_CODES: dict[int, str] = {
     3: "a broken resource shipped in the package",
     4: "a bad SPARQL query (SERVICE or an update included), or a bad use of kg query (no source, an unknown saved "
        "question, a bad --param)",
-    5: "an output that cannot be written (including a store locked by another process)",
+    5: "an output that cannot be written (including a store locked by another process, or standard output on a full disk)",
     6: "a remote endpoint that cannot be reached or refuses",
     EXIT_SKIPPED: 'built, but some inputs were skipped (each named on stderr and under "skipped" in report.json)',
     EXIT_INTERRUPTED: "interrupted with Ctrl-C: earlier outputs and the store are left as they were",
