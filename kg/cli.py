@@ -361,8 +361,9 @@ def cmd_push(args: argparse.Namespace) -> int:
     if args.prune and (args.graph or not args.sparql):
         raise InputError("--prune needs --sparql URL (the query endpoint that lists the documents there), "
                          "and works on documents' graphs, not with --graph")
+    # with --prune the push holds every document, so what they share replaces what earlier pushes left
     pushed = push(load_rdf(args.graphs), args.endpoint, graph=args.graph, user=args.user, password=password,
-                  timeout=args.timeout, progress=say)
+                  timeout=args.timeout, progress=say, replace_shared=args.prune)
     print(f"pushed {sum(p.triples for p in pushed)} triples into {len(pushed)} named graph(s) at {args.endpoint}")
     if args.prune:
         removed = prune(pushed, args.endpoint, args.sparql, user=args.user, password=password, timeout=args.timeout)
@@ -575,7 +576,8 @@ def make_parser() -> argparse.ArgumentParser:
                    help="time to wait for each request (default: 300)")
     p.add_argument("--prune", action="store_true",
                    help="then delete every document graph there that this push did not write (documents no longer "
-                        "among the inputs, old versions of edited articles); needs --sparql")
+                        "among the inputs, old versions of edited articles), and replace the shared graph (names, "
+                        "types) instead of adding to it; needs --sparql")
     p.add_argument("--sparql", metavar="URL", help="the store's query endpoint, for --prune "
                                                   "(Virtuoso: http://127.0.0.1:8890/sparql)")
     p.set_defaults(func=cmd_push)

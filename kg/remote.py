@@ -217,11 +217,12 @@ def _ntriples_chunks(triples: list) -> list[bytes]:
 
 
 def push(g: Graph, endpoint: str, *, graph: str | None = None, user: str | None = None, password: str | None = None,
-         timeout: float = 300, progress=None) -> list[Pushed]:
+         timeout: float = 300, progress=None, replace_shared: bool = False) -> list[Pushed]:
     """Load ``g`` into the Graph Store at ``endpoint``.
 
     What is shared between documents (entity types, labels, aliases) is added first, with ``POST`` to
-    :data:`kg.store.SHARED_GRAPH` (see :func:`kg.store.split_by_document`); then each document's own
+    :data:`kg.store.SHARED_GRAPH` (see :func:`kg.store.split_by_document`), or put in place of what is there
+    with ``PUT`` when ``replace_shared`` (the push holds every document: see :func:`prune`); then each document's own
     triples go with ``PUT`` into the named graph of the document (its IRI), replacing it. With ``graph``,
     everything goes with ``PUT`` into that graph. A graph larger than :data:`CHUNK_BYTES` is sent as a
     ``PUT`` of its first piece and ``POST`` merges of the rest. Pushing the same graph again changes nothing.
@@ -237,7 +238,7 @@ def push(g: Graph, endpoint: str, *, graph: str | None = None, user: str | None 
         parts = [(graph, list(g), "PUT")]
     else:
         split = split_by_document(g)
-        parts = [(SHARED_GRAPH, split[None], "POST")] if split.get(None) else []
+        parts = [(SHARED_GRAPH, split[None], "PUT" if replace_shared else "POST")] if split.get(None) else []
         parts += [(doc, triples, "PUT") for doc, triples in sorted(split.items(), key=lambda kv: kv[0] or "") if doc]
     opener = _opener(endpoint, user, password)
     done: list[Pushed] = []

@@ -380,8 +380,11 @@ def test_push_prune_deletes_the_document_graphs_this_push_did_not_write(virtuoso
     parts = split_by_document(g)
     documents = sorted(d for d in parts if d)
     keep = documents[0]
+    mentioned = {node for t in parts[keep] for node in (t[0], t[2])}
+    shared = {t for t in parts[None] if t[0] in mentioned}  # what describes the entities the kept document names
+    assert len(shared) < len(set(parts[None]))
     one = Graph()
-    for t in parts[keep] + parts[None]:
+    for t in parts[keep] + list(shared):
         one.add(t)
     subset = tmp_path / "one.ttl"
     subset.write_text(one.serialize(format="turtle"), encoding="utf-8")
@@ -395,6 +398,8 @@ def test_push_prune_deletes_the_document_graphs_this_push_did_not_write(virtuoso
         assert count(virtuoso, keep) == len(parts[keep])
         assert [count(virtuoso, d) for d in documents[1:]] == [0] * (len(documents) - 1)
         assert f"deleted {len(documents) - 1} document graph(s) that this push did not write" in run.stdout
+        assert count(virtuoso, SHARED_GRAPH) == len(shared)  # replaced: the others' entities are gone too
     finally:  # the documents back, as the other tests expect them
         assert kg_cli("push", path, "--endpoint", virtuoso.graph_store, *login).returncode == 0
     assert all(count(virtuoso, d) == len(parts[d]) for d in documents)
+    assert count(virtuoso, SHARED_GRAPH) == len(set(parts[None]))
