@@ -262,7 +262,7 @@ _FORMAT_OF_SUFFIX = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json
 
 def cmd_query(args: argparse.Namespace) -> int:
     from .errors import QueryError
-    from .query import format_csv, format_json, format_table, format_tsv, run_own, run_saved
+    from .query import RESULT_FORMATS, run_own, run_saved
 
     if args.list:
         return _list_saved()
@@ -272,11 +272,8 @@ def cmd_query(args: argparse.Namespace) -> int:
         raise QueryError("give either --saved NAME or a query, not both")
     sparql = None if args.saved else _read_query(args)
     params = _params(args.param)
-    if args.output == "-":  # as in most tools: standard output
-        args.output = None
-    formats = {"csv": format_csv, "tsv": format_tsv, "json": lambda t: format_json(t) + "\n",
-               "table": lambda t: format_table(t) + "\n"}
-    form = args.format or (_FORMAT_OF_SUFFIX.get(Path(args.output).suffix.lower(), "table") if args.output else "table")
+    output = None if args.output in (None, "-") else args.output  # "-": standard output, as in most tools
+    form = args.format or (_FORMAT_OF_SUFFIX.get(Path(output).suffix.lower(), "table") if output else "table")
 
     def answer() -> tuple[str, int, list[str]]:
         """The answer as it is printed (text, from a child process, goes back faster than rdflib terms)."""
@@ -285,7 +282,8 @@ def cmd_query(args: argparse.Namespace) -> int:
             table = run_saved(source, args.saved, params) if args.saved else run_own(source, sparql, params)
         finally:
             source.close()
-        return formats[form](table), len(table.rows), table.notes
+        text = RESULT_FORMATS[form](table)
+        return text if text.endswith("\n") else text + "\n", len(table.rows), table.notes
 
     if args.store:  # in a process of its own: Oxigraph can abort the process it runs in
         from .errors import WorkerDied
@@ -298,11 +296,11 @@ def cmd_query(args: argparse.Namespace) -> int:
     else:
         text, rows, notes = answer()
     counted = f"{rows} row{'s' if rows != 1 else ''}"
-    if args.output:
+    if output:
         from .files import write_atomic
 
-        write_atomic(args.output, text)
-        print(f"wrote {args.output} ({counted}, {form})")
+        write_atomic(output, text)
+        print(f"wrote {output} ({counted}, {form})")
     else:
         sys.stdout.write(text)
         if form == "table":

@@ -34,6 +34,7 @@ import math
 import re
 import unicodedata
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
@@ -53,7 +54,7 @@ __all__ = [
     "run_own", "param_term", "is_absolute_iri",
     "sparql_term", "inject_values", "iri_value", "canonical_term", "prefix_line", "syntax_error",
     "refuse_update", "refuse_deep", "check_local", "names_dataset", "shift_position", "where_inserted",
-    "format_table", "format_csv", "format_json", "format_xml", "format_tsv",
+    "format_table", "format_csv", "format_json", "format_xml", "format_tsv", "RESULT_FORMATS",
 ]
 
 #: Prefixes every query may use without declaring them.
@@ -925,3 +926,9 @@ def format_xml(table: Table) -> str:
         out.append(f"  <result>{cells}</result>")
     out += ["</results>", "</sparql>"]
     return "\n".join(out) + "\n"
+
+
+#: The answer formats by name (``kg query --format``, ``kg serve``'s ``format=``): a table as text.
+RESULT_FORMATS: dict[str, Callable[[Table], str]] = {
+    "table": format_table, "csv": format_csv, "tsv": format_tsv, "json": format_json, "xml": format_xml,
+}

@@ -45,7 +45,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from .errors import KgError, OutputError, QueryError, QueryStopped
-from .query import Table, format_csv, format_json, format_tsv, format_xml, saved_queries
+from .query import RESULT_FORMATS, Table, saved_queries
 from .query_pool import QueryPool, default_memory_limit
 
 __all__ = ["make_server", "start_in_thread", "scratch_folder", "SparqlServer", "RESULT_TYPES"]
@@ -483,8 +483,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._error(HTTPStatus.NOT_ACCEPTABLE, "results come as " + ", ".join(RESULT_TYPES.values()))
                 return
         name = next(k for k, v in RESULT_TYPES.items() if v == kind)
-        body = {"json": format_json, "xml": format_xml, "tsv": format_tsv,
-                "csv": format_csv}[name](result)
+        body = RESULT_FORMATS[name](result)
         headers = {"X-Result-Truncated": str(self.server.max_rows)} if result.truncated else {}
         self._send(HTTPStatus.OK, body.encode("utf-8"), f"{RESULT_TYPES[name]}; charset=utf-8", headers)
 
