@@ -29,7 +29,8 @@ ENCODINGS = st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16"])
 # random bytes, random text in an encoding we read, and random text with a few random bytes in it
 CONTENT = st.one_of(
     st.binary(max_size=2000),
-    st.tuples(TEXT, ENCODINGS).map(lambda t: t[0].encode(t[1], "surrogatepass")),
+    # a lone surrogate passes through the UTF codecs; GB18030 has no way to write one
+    st.tuples(TEXT, ENCODINGS).map(lambda t: t[0].encode(t[1], "surrogatepass" if t[1].startswith("utf") else "replace")),
     st.tuples(TEXT, st.binary(max_size=8), st.integers(0, 400)).map(
         lambda t: t[0].encode("utf-8", "surrogatepass")[:t[2]] + t[1] + t[0].encode("utf-8", "surrogatepass")[t[2]:]),
 )
