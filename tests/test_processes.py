@@ -62,9 +62,14 @@ def store(tmp_path_factory):
     return folder
 
 
-def _query_children(pid: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-    return [int(p) for p in out]
+def _query_children(pid: int, wait: float = 0) -> list[int]:
+    """The children of ``pid``, waiting up to ``wait`` seconds for there to be one."""
+    until = time.monotonic() + wait
+    while True:
+        out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+        if out or time.monotonic() >= until:
+            return [int(p) for p in out]
+        time.sleep(0.1)
 
 
 LONG = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } ORDER BY ?a"  # sorts for minutes
@@ -76,7 +81,8 @@ def test_a_background_job_that_ignores_ctrl_c_still_ignores_it(store):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     try:
-        time.sleep(3)
+        assert _query_children(proc.pid, wait=30)
+        time.sleep(1)  # sorting
         os.killpg(proc.pid, signal.SIGINT)
         time.sleep(1)
         assert proc.poll() is None and _query_children(proc.pid), "Ctrl-C stopped a job that ignores it"
@@ -89,8 +95,8 @@ def test_a_query_process_ended_from_outside_is_one_line(store):
     proc = subprocess.Popen([sys.executable, "-m", "kg", "query", LONG, "--store", str(store)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(3)
-        (child,) = _query_children(proc.pid)
+        (child,) = _query_children(proc.pid, wait=30)
+        time.sleep(1)  # sorting
         os.kill(child, signal.SIGTERM)
         assert proc.wait(timeout=30) == 1
     finally:
