@@ -14,6 +14,7 @@ Every problem is one line on stderr naming the file and the problem;
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import traceback
@@ -165,8 +166,6 @@ def _read_query(args: argparse.Namespace) -> str:
 def _query_source(args: argparse.Namespace):
     """The source ``kg query`` / ``kg serve`` read: graph files, the embedded store or an endpoint."""
     if getattr(args, "endpoint", None):
-        import os
-
         from .remote import EndpointSource
 
         password = args.password if args.password is not None else os.environ.get("KG_ENDPOINT_PASSWORD")
@@ -345,8 +344,6 @@ def _serve(source, args: argparse.Namespace) -> int:
 
 
 def cmd_push(args: argparse.Namespace) -> int:
-    import os
-
     from .errors import InputError
     from .rdf import load_rdf
     from .remote import prune, push
@@ -633,13 +630,14 @@ _LEFT_TO_EXIT: list | None = None
 def run() -> None:
     """The ``kg`` command: :func:`main`, then the end of the process without freeing what the command
     made one object at a time (the graph of 10,000 articles is some 30 million objects: 4 s)."""
-    import os
-
     global _LEFT_TO_EXIT
     _LEFT_TO_EXIT = []
+    if sys.stderr is None:  # started with standard error closed: errors go nowhere, as asked
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")
     code = main()
     try:
-        sys.stdout.flush()
+        if sys.stdout is not None:
+            sys.stdout.flush()
     except BrokenPipeError:
         pass
     except OSError as err:
@@ -674,6 +672,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "eval" and not args.graph and not args.inputs:
         parser.error("eval needs INPUT files or --graph GRAPH")
     from .errors import EXIT_INTERRUPTED, EXIT_TERMINATED, OutputError, QueryError
+
+    if sys.stdout is None:  # started with standard output closed (>&-): Python has none to give
+        if args.command != "serve":  # what the other commands print is what they are run for
+            print("kg: error: cannot write the output (standard output is closed)", file=sys.stderr)
+            return OutputError.exit_code
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")
 
     try:
         previous = signal.signal(signal.SIGTERM, _terminate)

@@ -572,3 +572,14 @@ def test_standard_output_on_a_full_disk_is_an_output_error(tmp_path, args):
                              stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
     assert run.returncode == 5, run.stderr
     assert run.stderr == "kg: error: cannot write the output (No space left on device)\n"
+
+
+def test_closed_standard_output_is_an_output_error_and_closed_standard_error_is_no_traceback(tmp_path):
+    graph = tmp_path / "g.ttl"
+    graph.write_text('<https://w3id.org/zonekg/id/zone/甲区> a <https://w3id.org/zonekg/ontology#DevelopmentZone> .\n',
+                     encoding="utf-8")
+    query = [sys.executable, "-m", "kg", "query", "SELECT ?z WHERE { ?z a zkg:DevelopmentZone }", "--data", str(graph)]
+    run = subprocess.run(query, stderr=subprocess.PIPE, text=True, timeout=120, preexec_fn=lambda: os.close(1))  # >&-
+    assert run.returncode == 5 and run.stderr == "kg: error: cannot write the output (standard output is closed)\n"
+    run = subprocess.run(query, stdout=subprocess.PIPE, text=True, timeout=120, preexec_fn=lambda: os.close(2))  # 2>&-
+    assert run.returncode == 0 and "甲区" in run.stdout
