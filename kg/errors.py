@@ -104,7 +104,7 @@ class QueryError(KgError):
 
 
 class QueryStopped(QueryError):
-    """A query ended by ``kg serve``'s limits: past its time, or over its memory."""
+    """A query ended by a limit: past its time, over its memory, or an answer too large (``kg serve``)."""
 
 
 class GraphFileError(KgError):

@@ -460,8 +460,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             result = self._run(sparql, params, self.server.max_rows)
         except QueryError as err:
-            stopped = isinstance(err, QueryStopped) or "ran out of time" in str(err)
-            status = HTTPStatus.SERVICE_UNAVAILABLE if stopped else HTTPStatus.BAD_REQUEST
+            status = HTTPStatus.SERVICE_UNAVAILABLE if isinstance(err, QueryStopped) else HTTPStatus.BAD_REQUEST
             self._error(status, str(err))
             return
         except KgError as err:

@@ -32,7 +32,7 @@ from typing import IO
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF
 
-from .errors import GraphFileError, OutputError, QueryError
+from .errors import GraphFileError, OutputError, QueryError, QueryStopped
 from .query import (
     PREFIXES,
     Bindings,
@@ -374,7 +374,7 @@ class StoreSource(Source):
                     if limit is not None and len(triples) >= limit:
                         return GraphAnswer(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), truncated=True)
                     if deadline is not None and time.monotonic() > deadline:
-                        raise QueryError("the query ran out of time")
+                        raise QueryStopped("the query ran out of time")
                     triples.append(triple)
                 return GraphAnswer(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
             variables = [v.value for v in result.variables]
@@ -386,7 +386,7 @@ class StoreSource(Source):
                     truncated = True
                     break
                 if deadline is not None and time.monotonic() > deadline:
-                    raise QueryError("the query ran out of time")
+                    raise QueryStopped("the query ran out of time")
                 row = []
                 for i in columns:
                     term = solution[i]
