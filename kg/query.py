@@ -115,6 +115,7 @@ def canonical_term(term):
 
 
 _IRI = re.compile(r"[^<>\"{}|^`\\\x00-\x20]*")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")  # what makes an IRI absolute
 _LANG = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
 _VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -585,7 +586,7 @@ def is_absolute_iri(text: str) -> bool:
     >>> is_absolute_iri("https://w3id.org/zonekg/id/graph/shared"), is_absolute_iri("zone/甲区"), is_absolute_iri("urn:a b")
     (True, False, False)
     """
-    return bool(re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", text)) and bool(_IRI.fullmatch(text))
+    return bool(_SCHEME.match(text)) and bool(_IRI.fullmatch(text))
 
 
 def iri_value(value: str) -> URIRef | None:
@@ -598,7 +599,7 @@ def iri_value(value: str) -> URIRef | None:
     value = value.strip()
     if value.startswith("<") and value.endswith(">"):
         value = value[1:-1]
-        if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", value):
+        if not _SCHEME.match(value):
             value = urllib.parse.urljoin(str(ZKGR), value)
     elif ":" in value and value.split(":", 1)[0] in PREFIXES and not value.startswith(("http:", "https:")):
         prefix, local = value.split(":", 1)
