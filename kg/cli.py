@@ -168,8 +168,7 @@ def _query_source(args: argparse.Namespace):
     if getattr(args, "endpoint", None):
         from .remote import EndpointSource
 
-        password = args.password if args.password is not None else os.environ.get("KG_ENDPOINT_PASSWORD")
-        return EndpointSource(args.endpoint, user=args.user, password=password, timeout=args.timeout)
+        return EndpointSource(args.endpoint, user=args.user, password=_password(args), timeout=args.timeout)
     if args.store:
         from .store import StoreSource
 
@@ -178,6 +177,11 @@ def _query_source(args: argparse.Namespace):
     from .rdf import load_rdf
 
     return GraphSource(load_rdf(args.data), name=", ".join(args.data))
+
+
+def _password(args: argparse.Namespace) -> str | None:
+    """The endpoint's password: ``--password``, else ``$KG_ENDPOINT_PASSWORD`` (which no process list shows)."""
+    return args.password if args.password is not None else os.environ.get("KG_ENDPOINT_PASSWORD")
 
 
 def _params(pairs: list[str]) -> dict[str, str]:
@@ -201,29 +205,6 @@ def _list_saved() -> int:
             for q in saved_queries().values()]
     print(format_table(Table(["name", "parameters", "answers"], rows)))
     return 0
-
-
-def _interruptible(work):
-    """``work()``, run in a thread so that Ctrl-C stops the waiting at once: Oxigraph does not come back to
-    Python while it loads a file, and Python acts on a signal only when it does (``kg serve --data`` went on
-    loading for as long as the load took)."""
-    import threading
-
-    outcome: dict = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = work()
-        except BaseException as err:  # noqa: BLE001 - handed to the main thread, which raises it
-            outcome["error"] = err
-
-    thread = threading.Thread(target=run, name="kg-query", daemon=True)  # left behind on Ctrl-C
-    thread.start()
-    while thread.is_alive():
-        thread.join(0.1)
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
 
 
 def _engine_failure(died) -> KgError:
@@ -311,13 +292,19 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from .processes import run_forked
     from .serve import scratch_folder
     from .store import StoreSource
 
     if args.store:
         return _serve(StoreSource.open(args.store), args)
     with scratch_folder() as scratch:  # on disk, where every query process can open it
-        source = _interruptible(lambda: StoreSource.from_files(args.data, folder=Path(scratch) / "store"))
+        folder = Path(scratch) / "store"
+        # loaded in a process of its own: Oxigraph does not come back to Python while it loads, so that
+        # Ctrl-C would wait for the whole load; ending the process stops it at once
+        run_forked(lambda: StoreSource.from_files(args.data, folder=folder).close())
+        source = StoreSource.open(folder)
+        source.name = ", ".join(args.data)
         return _serve(source, args)
 
 
@@ -348,7 +335,7 @@ def cmd_push(args: argparse.Namespace) -> int:
     from .rdf import load_rdf
     from .remote import prune, push
 
-    password = args.password if args.password is not None else os.environ.get("KG_ENDPOINT_PASSWORD")
+    password = _password(args)
 
     def say(p) -> None:  # as each graph is written, so that a push cut short shows how far it came
         print(f"  {p.graph}: {p.triples} triples (HTTP {p.status})", flush=True)
