@@ -257,7 +257,7 @@ def child(engine: str, folder: Path, runs: int) -> dict:
             del store
             source = StoreSource.open(folder / "store")  # as kg query --store opens it: read-only
         else:
-            source = StoreSource.from_files([folder / "graph.nt"])  # as kg serve --data loads graph files
+            source = StoreSource.from_files([folder / "graph.nt"])  # in memory, as kg serve --data once held them
     load = time.perf_counter() - started
     out = {"engine": engine, "load_s": load, "rss_after_load_mb": _rss_mb(), "queries": {}}
     for which, params in parameters(folder).items():
