@@ -26,11 +26,7 @@ from kg.graph import entity_iri
 from kg.parallel import slim
 from kg.query import GraphSource, run_saved
 from tests.corpus_sources import ARTICLES, COMPANIES, CORPUS, NAMES
-
-
-def kg_cli(*args, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kg", *map(str, args)], capture_output=True, text=True, timeout=300,
-                          cwd=cwd)
+from tests.data import kg_cli
 
 
 @pytest.fixture(scope="module")

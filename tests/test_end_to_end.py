@@ -8,12 +8,7 @@ import sys
 import pytest
 from rdflib import Graph
 
-from tests.data import KG_SCORE, SEED, SEED_GOLD
-
-
-def kg_cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "kg", *map(str, args)], capture_output=True, text=True, cwd=cwd,
-                          timeout=300)
+from tests.data import KG_SCORE, SEED, SEED_GOLD, kg_cli
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from kg.errors import QueryError, WorkerDied
 from kg.processes import run_forked
 from kg.store import write_store
 from tests.test_query import FIXTURE_TTL
+from tests.test_serve_pool import SLOW, children
 
 
 def test_the_value_and_the_error_come_back():
@@ -62,22 +63,17 @@ def store(tmp_path_factory):
     return folder
 
 
-def _query_children(pid: int, wait: float = 0) -> list[int]:
+def _query_children(pid: int, wait: float = 0) -> set[int]:
     """The children of ``pid``, waiting up to ``wait`` seconds for there to be one."""
     until = time.monotonic() + wait
-    while True:
-        out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-        if out or time.monotonic() >= until:
-            return [int(p) for p in out]
+    while not (found := children(pid)) and time.monotonic() < until:
         time.sleep(0.1)
-
-
-LONG = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } ORDER BY ?a"  # sorts for minutes
+    return found
 
 
 def test_a_background_job_that_ignores_ctrl_c_still_ignores_it(store):
     # a shell starts `kg query … &` with SIGINT ignored, so that Ctrl-C at the terminal leaves it running
-    proc = subprocess.Popen([sys.executable, "-m", "kg", "query", LONG, "--store", str(store)],
+    proc = subprocess.Popen([sys.executable, "-m", "kg", "query", SLOW, "--store", str(store)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     try:
@@ -92,7 +88,7 @@ def test_a_background_job_that_ignores_ctrl_c_still_ignores_it(store):
 
 
 def test_a_query_process_ended_from_outside_is_one_line(store):
-    proc = subprocess.Popen([sys.executable, "-m", "kg", "query", LONG, "--store", str(store)],
+    proc = subprocess.Popen([sys.executable, "-m", "kg", "query", SLOW, "--store", str(store)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         (child,) = _query_children(proc.pid, wait=30)

@@ -29,6 +29,7 @@ from kg.query import (
     sparql_term,
 )
 from kg.vocab import ZKG
+from tests.data import kg_cli
 
 # Two documents in the contract vocabulary, written by hand so that every expected row below is known.
 FIXTURE_TTL = """
@@ -566,10 +567,6 @@ def test_result_formats(fixture_graph):
 # --- the command line ---
 
 
-def kg_cli(*args):
-    return subprocess.run([sys.executable, "-m", "kg", *map(str, args)], capture_output=True, text=True, timeout=300)
-
-
 @pytest.fixture(scope="module")
 def fixture_file(tmp_path_factory, fixture_graph):
     path = tmp_path_factory.mktemp("fixture") / "graph.ttl"
@@ -617,9 +614,6 @@ def test_kg_query_does_not_load_the_extraction_pipeline(tmp_path):
     """``import kg`` and ``kg query`` (``--store``, ``--data``) leave the builder and networkx unloaded (``kg
     query --store`` starts in 0.18 s instead of 0.3), and ``kg.build`` and ``kg.extract`` stay the API's
     functions once their modules load."""
-    import subprocess
-    import sys
-
     from kg.store import write_store
 
     write_store(Graph().parse(data=FIXTURE_TTL, format="turtle"), tmp_path / "store")

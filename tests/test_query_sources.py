@@ -21,6 +21,7 @@ from kg.query import GraphSource, Table, format_csv, format_tsv, format_xml, run
 from kg.remote import EndpointSource
 from kg.serve import make_server, start_in_thread
 from kg.store import StoreSource, write_store
+from tests.data import kg_cli
 from tests.test_query import FIXTURE_TTL
 
 D1 = "https://w3id.org/zonekg/id/document/d1"
@@ -186,10 +187,6 @@ def test_csv_tsv_and_xml_hold_every_character():
 
 
 # --- the command line ---
-
-
-def kg_cli(*args):
-    return subprocess.run([sys.executable, "-m", "kg", *map(str, args)], capture_output=True, text=True, timeout=300)
 
 
 def test_cli_formats_are_the_sparql_results_formats(fixture_file):

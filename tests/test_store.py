@@ -3,9 +3,6 @@ from the file, and ``kg build --store`` / ``kg query --store`` on the command li
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pyoxigraph as ox
 import pytest
 from hypothesis import given, settings
@@ -17,7 +14,7 @@ from kg.errors import GraphFileError, QueryError
 from kg.query import GraphSource, inject_values, run_saved
 from kg.store import SHARED_GRAPH, StoreSource, split_by_document, write_store
 from kg.vocab import ZKG
-from tests.data import SEED
+from tests.data import SEED, kg_cli
 from tests.test_query import EXPECTED, FIXTURE_TTL, TRICKY, texts
 
 D1 = "https://w3id.org/zonekg/id/document/d1"
@@ -125,10 +122,6 @@ def test_any_text_binds_as_exactly_one_literal_in_oxigraph(text):
 
 
 # --- the command line ---
-
-
-def kg_cli(*args):
-    return subprocess.run([sys.executable, "-m", "kg", *map(str, args)], capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture(scope="module")

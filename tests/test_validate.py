@@ -1,8 +1,6 @@
 """SHACL validation: the seed graph conforms, and each way of breaking a graph is reported by its own shape."""
 
 import importlib
-import subprocess
-import sys
 
 import pytest
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
@@ -11,7 +9,7 @@ from rdflib.namespace import PROV, SKOS
 import kg
 from kg.validate import ValidationReport, shapes_graph, validate
 from kg.vocab import ZKG, ZKGR
-from tests.data import SEED
+from tests.data import SEED, kg_cli
 
 ZONE = ZKGR["zone/萍乡经济技术开发区"]
 ENTERPRISE = ZKGR["enterprise/京东集团"]
@@ -216,10 +214,6 @@ def test_every_entity_class_has_a_shape():
 
 def test_format_of_a_conforming_graph():
     assert ValidationReport(True, [], triples=3).format("g.ttl") == "g.ttl conforms to the ZoneKG shapes (3 triples)"
-
-
-def kg_cli(*args):
-    return subprocess.run([sys.executable, "-m", "kg", *map(str, args)], capture_output=True, text=True, timeout=120)
 
 
 def test_kg_validate_exit_codes(seed_result, tmp_path):

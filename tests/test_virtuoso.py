@@ -13,7 +13,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.parse
@@ -29,6 +28,7 @@ from kg.query import GraphSource, run_saved
 from kg.remote import EndpointSource, push
 from kg.serve import make_server, start_in_thread
 from kg.store import SHARED_GRAPH, StoreSource, split_by_document, write_store
+from tests.data import kg_cli
 from tests.test_query import EXPECTED, FIXTURE_TTL, TRICKY, texts
 
 pytestmark = pytest.mark.slow
@@ -117,10 +117,6 @@ def virtuoso(tmp_path_factory):
         time.sleep(0.2)
     if pid and os.path.exists(f"/proc/{pid}"):
         os.kill(pid, signal.SIGKILL)
-
-
-def kg_cli(*args):
-    return subprocess.run([sys.executable, "-m", "kg", *map(str, args)], capture_output=True, text=True, timeout=300)
 
 
 def count(server: Virtuoso, graph: str) -> int:
