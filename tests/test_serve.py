@@ -47,12 +47,13 @@ def server(fixture_file):
     srv.server_close()
 
 
-def request(url: str, *, data: bytes | None = None, headers: dict | None = None, method: str | None = None):
+def request(url: str, *, data: bytes | None = None, headers: dict | None = None, method: str | None = None,
+            timeout: float = 30):
     """(status, headers, body) of an HTTP request; errors are answers too."""
     req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
-        with opener.open(req, timeout=30) as response:
+        with opener.open(req, timeout=timeout) as response:
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as err:
         return err.code, err.headers, err.read()

@@ -26,7 +26,7 @@ from kg.query_pool import QueryPool
 from kg.serve import make_server, scratch_folder, start_in_thread
 from kg.store import StoreSource, write_store
 from tests.test_query import FIXTURE_TTL
-from tests.test_serve import get
+from tests.test_serve import get, request
 
 SLOW = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } ORDER BY ?a"  # sorted whole, for minutes
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -70,15 +70,13 @@ def gone(pids: set[int], within: float = 10) -> bool:
 
 
 def ask(port: int, query: str, timeout: float = 30) -> tuple[int, bytes]:
+    """(status, body) of a query as CSV; (0, b"") when the server does not answer at all."""
     url = f"http://127.0.0.1:{port}/sparql?" + urllib.parse.urlencode({"query": query})
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
-        with opener.open(urllib.request.Request(url, headers={"Accept": "text/csv"}), timeout=timeout) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read()
+        status, _, body = request(url, headers={"Accept": "text/csv"}, timeout=timeout)
     except OSError:
         return 0, b""
+    return status, body
 
 
 def start_kg_serve(store: Path, *options: str) -> tuple[subprocess.Popen, int]:
