@@ -207,6 +207,30 @@ def _list_saved() -> int:
     return 0
 
 
+def _interruptible(work):
+    """``work()``, run in a thread so that Ctrl-C stops the waiting at once: Oxigraph does not come back to
+    Python while it loads a file, and Python acts on a signal only when it does (``kg serve --data`` went on
+    loading for as long as the load took). Not a forked process (:func:`kg.processes.run_forked`): a store
+    is written here, and a fork from a process whose RocksDB threads hold locks can hang."""
+    import threading
+
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as err:  # noqa: BLE001 - handed to the main thread, which raises it
+            outcome["error"] = err
+
+    thread = threading.Thread(target=run, name="kg-load", daemon=True)  # left behind on Ctrl-C
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.1)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 def _engine_failure(died) -> KgError:
     r"""What to tell of a store query whose process ended without answering (:class:`~kg.errors.WorkerDied`):
     Oxigraph's panic, in one line and what to do about it, or how the process ended.
@@ -292,19 +316,13 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .processes import run_forked
     from .serve import scratch_folder
     from .store import StoreSource
 
     if args.store:
         return _serve(StoreSource.open(args.store), args)
     with scratch_folder() as scratch:  # on disk, where every query process can open it
-        folder = Path(scratch) / "store"
-        # loaded in a process of its own: Oxigraph does not come back to Python while it loads, so that
-        # Ctrl-C would wait for the whole load; ending the process stops it at once
-        run_forked(lambda: StoreSource.from_files(args.data, folder=folder).close())
-        source = StoreSource.open(folder)
-        source.name = ", ".join(args.data)
+        source = _interruptible(lambda: StoreSource.from_files(args.data, folder=Path(scratch) / "store"))
         return _serve(source, args)
 
 

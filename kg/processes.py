@@ -42,10 +42,11 @@ def exit_when_orphaned(parent: int) -> None:
 def run_forked(work: Callable[[], T]) -> T:
     """``work()`` in a forked child; its value, pickled back, or its error raised again here.
 
-    The child should not have threads to inherit: fork only from a process that has started none (the
-    ``kg`` command before it opens a store). Where there is no ``fork``, ``work()`` runs here.
+    Only a process with a single thread is forked (the ``kg`` command before it opens a store): a child
+    gets none of the other threads but all the locks they held, and can hang on one (RocksDB's did, in a
+    test process that had opened stores). Otherwise, or where there is no ``fork``, ``work()`` runs here.
     """
-    if not hasattr(os, "fork"):
+    if not hasattr(os, "fork") or _threads() != 1:
         return work()
     stderr = tempfile.TemporaryFile()  # the child's: a panic's message and backtrace land here
     readable, writable = os.pipe()
@@ -86,6 +87,14 @@ def run_forked(work: Callable[[], T]) -> T:
         error = RuntimeError(text)
     error.add_note(f"raised in the process of its own:\n{where}")
     raise error
+
+
+def _threads() -> int:
+    """The threads of this process, native ones (RocksDB's) included; off Linux, the Python ones."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
 
 
 def _child(work: Callable, parent: int, readable: int, writable: int, stderr) -> None:

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -14,26 +15,39 @@ import pytest
 from kg.errors import QueryError, WorkerDied
 from kg.processes import run_forked
 from kg.store import write_store
+from tests.data import ROOT
 from tests.test_query import FIXTURE_TTL
 from tests.test_serve_pool import SLOW, children
 
+# run_forked forks only a process with one thread, and pytest's has others (servers, RocksDB): these checks
+# run in a fresh interpreter (see _in_fresh_python), where they fork as kg does
 
-def test_the_value_and_the_error_come_back():
+
+def _in_fresh_python(check: str) -> None:
+    run = subprocess.run([sys.executable, "-c", f"from tests.test_processes import {check}; {check}()"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def _value_and_error() -> None:
+    assert run_forked(os.getpid) != os.getpid()  # forked indeed
     assert run_forked(lambda: {"行": ["甲区", 3]}) == {"行": ["甲区", 3]}
     with pytest.raises(QueryError) as raised:
         run_forked(lambda: (_ for _ in ()).throw(QueryError("不是查询")))
     assert str(raised.value) == "不是查询" and "raised in the process of its own" in raised.value.__notes__[0]
 
 
-def test_an_error_that_does_not_unpickle_comes_back_as_its_text(monkeypatch):
-    # made here, not at import: once dask.distributed is loaded (other tests), tblib rebuilds the exception
-    # classes that exist then without calling __init__, and they unpickle after all
+def test_the_value_and_the_error_come_back():
+    _in_fresh_python("_value_and_error")
+
+
+def _error_that_does_not_unpickle() -> None:
     class TwoArguments(Exception):
         def __init__(self, first, second):  # pickles, but does not unpickle: __reduce__ gives one argument
             super().__init__(f"{first} and {second}")
 
     TwoArguments.__qualname__ = "TwoArguments"  # found by pickle as tests.test_processes.TwoArguments
-    monkeypatch.setitem(globals(), "TwoArguments", TwoArguments)
+    globals()["TwoArguments"] = TwoArguments
 
     def fail():
         raise TwoArguments("甲", "乙")
@@ -43,7 +57,11 @@ def test_an_error_that_does_not_unpickle_comes_back_as_its_text(monkeypatch):
     assert str(raised.value) == "TwoArguments: 甲 and 乙"
 
 
-def test_a_process_that_aborts_is_reported_with_what_it_wrote():
+def test_an_error_that_does_not_unpickle_comes_back_as_its_text():
+    _in_fresh_python("_error_that_does_not_unpickle")
+
+
+def _abort() -> None:
     def panic():
         os.write(2, b"thread '<unnamed>' panicked at sort.rs:1:1:\nthe comparison is not a total order\n")
         os.abort()
@@ -52,6 +70,20 @@ def test_a_process_that_aborts_is_reported_with_what_it_wrote():
         run_forked(panic)
     assert raised.value.signal == signal.SIGABRT
     assert raised.value.stderr.splitlines()[1] == "the comparison is not a total order"
+
+
+def test_a_process_that_aborts_is_reported_with_what_it_wrote():
+    _in_fresh_python("_abort")
+
+
+def test_a_process_with_other_threads_is_not_forked():
+    started = threading.Event()
+    thread = threading.Thread(target=started.wait, daemon=True)
+    thread.start()
+    try:
+        assert run_forked(os.getpid) == os.getpid()  # run here: a fork could hang on a lock another thread holds
+    finally:
+        started.set()
 
 
 @pytest.fixture(scope="module")
